@@ -1,0 +1,39 @@
+# kubectl druid-logs. `make help` lists the targets.
+include hack/release.mk
+.DEFAULT_GOAL := build
+
+GO      ?= go
+BIN     := bin/kubectl-druid_logs
+PREFIX  ?= $(HOME)/.local
+GOFILES := $(shell git ls-files '*.go' 2>/dev/null)
+
+.PHONY: help build install test test-unit test-e2e lint clean
+
+help: ## Show the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+build: ## Build bin/kubectl-druid_logs
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-druid_logs
+
+install: build ## Install the plugin (and its completion helper) into $(PREFIX)/bin
+	install -d $(PREFIX)/bin
+	install -m 0755 $(BIN) $(PREFIX)/bin/kubectl-druid_logs
+	install -m 0755 kubectl_complete-druid_logs $(PREFIX)/bin/kubectl_complete-druid_logs
+	@echo "installed $(PREFIX)/bin/kubectl-druid_logs; make sure $(PREFIX)/bin is on PATH, then: kubectl druid-logs --help"
+
+test: test-unit test-e2e ## Run every test: unit, then end-to-end on the real test bed
+
+test-unit: ## Fast unit tests (no cluster)
+	$(GO) test -count=1 ./...
+
+test-e2e: build ## End-to-end tests against a real kube-apiserver (builds the test bed on first run)
+	hack/testbed/build.sh
+	$(GO) test -count=1 -tags e2e -timeout 40m ./test/...
+
+lint: ## go vet and gofmt check
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/...
+	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+clean: ## Remove build output
+	rm -rf bin dist

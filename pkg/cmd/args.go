@@ -1,0 +1,50 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// exactTaskID requires exactly one TASK_ID argument.
+func exactTaskID(c *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return exitcode.New(exitcode.Usage, fmt.Sprintf("%s needs exactly one TASK_ID argument, got %d (see '%s --help')",
+			c.CommandPath(), len(args), c.CommandPath()), nil)
+	}
+	return nil
+}
+
+// completeTaskIDs completes task IDs from the task.id annotations of the
+// peon Jobs in the namespace: one LIST, bounded in size and time.
+func completeTaskIDs(g *Globals) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		cl, err := g.newClients()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		list, err := cl.Kube.BatchV1().Jobs(cl.Namespace).List(ctx, metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: 500})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var ids []string
+		for i := range list.Items {
+			if id := druid.TaskIDOf(&list.Items[i]); id != "" {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		return ids, cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,74 @@
+package cmd
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/spf13/cobra"
+)
+
+// JobNameOptions are the flags of `job-name`.
+type JobNameOptions struct {
+	*Globals
+	NamePrefix string
+	Output     string
+}
+
+// jobNameEntry is one candidate in -o json|yaml.
+type jobNameEntry struct {
+	Name string `json:"name"`
+	Rule string `json:"rule"`
+}
+
+// NewCmdJobName builds `job-name TASK_ID`: Druid's naming rules, offline.
+func NewCmdJobName(g *Globals) *cobra.Command {
+	o := &JobNameOptions{Globals: g}
+	cmd := &cobra.Command{
+		Use:   "job-name TASK_ID",
+		Short: "Print the Kubernetes Job names Druid gives a task (no cluster needed)",
+		Long: `Print the Job names a task ID gets under each Druid release's naming rule, in the order
+follow tries them: Druid 33+ with --name-prefix, Druid 28+ (30 characters + MurmurHash3),
+Druid 25-27 (63 stripped characters). No cluster is contacted.`,
+		Example: `  kubectl druid-logs job-name query-abc123
+  kubectl get job -n druid "$(kubectl druid-logs job-name query-abc123 | head -1)"
+  kubectl druid-logs job-name query-abc123 --name-prefix druid-prod -o wide`,
+		Args: exactTaskID,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := druid.ValidateTaskID(args[0]); err != nil {
+				return classify(err)
+			}
+			if err := checkOutputFormat(o.Output, "json", "yaml", "wide", "name"); err != nil {
+				return err
+			}
+			return classify(o.Run(args[0]))
+		},
+	}
+	cmd.Flags().StringVar(&o.NamePrefix, "name-prefix", "", "Druid 33+ druid.indexer.runner.k8sTaskPodNamePrefix")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: name (default), wide, json or yaml")
+	return cmd
+}
+
+// Run prints the candidates.
+func (o *JobNameOptions) Run(taskID string) error {
+	cands := druid.JobNames(taskID, o.NamePrefix)
+	switch o.Output {
+	case "json", "yaml":
+		entries := []jobNameEntry{}
+		for _, c := range cands {
+			entries = append(entries, jobNameEntry{Name: c.Name, Rule: string(c.Rule)})
+		}
+		return printStructured(o.Out, o.Output, entries)
+	case "wide":
+		w := tabwriter.NewWriter(o.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "JOB NAME\tRULE")
+		for _, c := range cands {
+			fmt.Fprintf(w, "%s\t%s\n", c.Name, c.Rule)
+		}
+		return w.Flush()
+	}
+	for _, c := range cands {
+		fmt.Fprintln(o.Out, c.Name)
+	}
+	return nil
+}

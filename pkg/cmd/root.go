@@ -1,0 +1,109 @@
+// Package cmd is the command layer of kubectl druid-logs: one file per
+// subcommand, each an options struct with Complete, Validate and Run, as in
+// kubectl. It turns flags into typed settings for the engine packages
+// (locate, follow, podwatch, druid) and turns their typed errors into
+// messages and exit codes in one place (errors.go). Log lines go to stdout;
+// everything else goes to stderr.
+package cmd
+
+import (
+	"context"
+	goflag "flag"
+	"fmt"
+	"strings"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/version"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
+)
+
+// Globals are the flags every subcommand shares.
+type Globals struct {
+	// ConfigFlags are kubectl's --kubeconfig, --context, -n, ... flags.
+	ConfigFlags *genericclioptions.ConfigFlags
+	// Debug prints one marker per step and per API request on stderr.
+	Debug bool
+	genericiooptions.IOStreams
+}
+
+// NewRootCmd builds the kubectl druid-logs command tree.
+func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	g := &Globals{ConfigFlags: newConfigFlags(), IOStreams: streams}
+	root := &cobra.Command{
+		Use:   "kubectl-druid_logs",
+		Short: "Follow the live logs of an Apache Druid task run as a Kubernetes Job",
+		Long: `kubectl druid-logs finds the Kubernetes Job and Pod of an Apache Druid task (Druid's
+Kubernetes task runner, MiddleManager-less) from its task ID, applies Druid's own rule
+that live logs exist only while the task is RUNNING, and follows the peon's "main"
+container, surviving dropped streams with no line lost or repeated.
+
+` + exitCodeHelp(),
+		Version:       version.Get().String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl druid-logs"},
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return exitcode.New(exitcode.Usage, err.Error()+" (see '"+c.CommandPath()+" --help')", err)
+	})
+	flags := root.PersistentFlags()
+	g.ConfigFlags.AddFlags(flags)
+	flags.BoolVar(&g.Debug, "debug", false, "Print each resolution step and API request (method, URL, status, time) on stderr")
+	klogFlags := goflag.NewFlagSet("klog", goflag.ContinueOnError)
+	klog.InitFlags(klogFlags)
+	flags.AddGoFlag(klogFlags.Lookup("v"))
+
+	root.AddCommand(
+		NewCmdFollow(g),
+		NewCmdStatus(g),
+		NewCmdJobName(g),
+		NewCmdVersion(streams),
+	)
+	return root
+}
+
+// newConfigFlags returns kubectl's connection flags without the ones that
+// would take credentials from the command line, where ps shows them.
+func newConfigFlags() *genericclioptions.ConfigFlags {
+	cf := genericclioptions.NewConfigFlags(true)
+	cf.BearerToken, cf.Username, cf.Password = nil, nil, nil
+	return cf
+}
+
+// Execute runs the command line and returns the process exit code. ctx is
+// cancelled on SIGINT/SIGTERM; signalCode then gives the code to exit with.
+func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []string, signalCode func() int) int {
+	root := NewRootCmd(streams)
+	root.SetArgs(args)
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitcode.OK
+	}
+	if code := signalCode(); code != 0 && ctx.Err() != nil {
+		return code
+	}
+	code, typed := exitcode.CodeOf(err)
+	if !typed {
+		// Errors that reach here untyped come from cobra's own parsing:
+		// unknown commands, wrong number of arguments.
+		code = exitcode.Usage
+	}
+	fmt.Fprintln(streams.ErrOut, "error: "+strings.TrimRight(err.Error(), "\n"))
+	return code
+}
+
+func exitCodeHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit codes:\n")
+	for _, e := range exitcode.Table {
+		fmt.Fprintf(&b, "  %3d  %s\n", e.Code, e.Meaning)
+	}
+	return b.String()
+}

@@ -1,0 +1,55 @@
+package locate
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Resolution is everything known about a task after one lookup.
+type Resolution struct {
+	TaskID string
+	// Namespace where the Job was found (or searched, if not found).
+	Namespace string
+	Job       *batchv1.Job
+	// Rule says how the Job was found.
+	Rule druid.Rule
+	Pod  *corev1.Pod
+	// PodCount is how many pods the Job has (more than one is unusual).
+	PodCount int
+	// PodsResourceVersion is the pod LIST's version, to watch from.
+	PodsResourceVersion string
+	// State is Druid's lifecycle state of the task.
+	State druid.State
+	// NotFound explains a missing Job (State is NOT_STARTED).
+	NotFound *NotFoundError
+}
+
+// Resolve finds the task's Job and pod and decides its state; container is
+// the container whose state counts. A missing Job is not an error: the
+// result has State NOT_STARTED and NotFound set.
+func (l *Locator) Resolve(ctx context.Context, taskID, container string) (*Resolution, error) {
+	r := &Resolution{TaskID: taskID, Namespace: l.Namespace}
+	m, err := l.FindJob(ctx, taskID)
+	var nf *NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		r.NotFound = nf
+		r.State = druid.Evaluate(nil, nil, container, time.Now())
+		return r, nil
+	case err != nil:
+		return nil, err
+	}
+	r.Job, r.Rule, r.Namespace = m.Job, m.Rule, m.Job.Namespace
+	pm, err := l.FindPod(ctx, m.Job)
+	if err != nil {
+		return nil, err
+	}
+	r.Pod, r.PodCount, r.PodsResourceVersion = pm.Pod, pm.Count, pm.ResourceVersion
+	r.State = druid.Evaluate(r.Job, r.Pod, container, time.Now())
+	return r, nil
+}

@@ -1,0 +1,74 @@
+package podwatch
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+func terminated(p *corev1.Pod) bool {
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Name == "main" && cs.State.Terminated != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTrackerNoticesTheEnd(t *testing.T) {
+	tests := []struct {
+		name        string
+		change      func(context.Context, *fake.Clientset, *corev1.Pod) error
+		wantDeleted bool
+	}{
+		{"container terminated", func(ctx context.Context, c *fake.Clientset, p *corev1.Pod) error {
+			p = p.DeepCopy()
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "main", State: corev1.ContainerState{
+				Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "OOMKilled"}}}}
+			_, err := c.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+			return err
+		}, false},
+		{"pod deleted", func(ctx context.Context, c *fake.Clientset, p *corev1.Pod) error {
+			return c.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{})
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "p"}}
+			c := fake.NewClientset(pod)
+			tr := Start(ctx, c, pod, "", terminated, nil)
+			// Wait until the watch is open before changing the pod.
+			for len(c.Actions()) < 2 {
+				time.Sleep(time.Millisecond)
+			}
+			if err := tt.change(ctx, c, pod); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-tr.Ended():
+			case <-ctx.Done():
+				t.Fatal("the end was not noticed")
+			}
+			latest, deleted := tr.Latest()
+			if deleted != tt.wantDeleted || (!deleted && !terminated(latest)) {
+				t.Fatalf("Latest = %+v, deleted %v", latest.Status, deleted)
+			}
+		})
+	}
+}
+
+func TestTrackerAlreadyEnded(t *testing.T) {
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "p"}}
+	tr := Start(context.Background(), fake.NewClientset(), pod, "1", func(*corev1.Pod) bool { return true }, nil)
+	select {
+	case <-tr.Ended():
+	default:
+		t.Fatal("a pod that has already ended must close Ended at once")
+	}
+}
