@@ -59,6 +59,7 @@ container, surviving dropped streams with no line lost or repeated.
 
 	root.AddCommand(
 		NewCmdFollow(g),
+		NewCmdCheck(g),
 		NewCmdStatus(g),
 		NewCmdJobName(g),
 		NewCmdVersion(streams),

@@ -1,0 +1,165 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// CheckOptions are the flags of `check`.
+type CheckOptions struct {
+	*Globals
+	task    taskFlags
+	Output  string
+	NoEmoji bool
+	TaskID  string
+	clients *Clients
+}
+
+// NewCmdCheck builds `check TASK_ID`.
+func NewCmdCheck(g *Globals) *cobra.Command {
+	o := &CheckOptions{Globals: g}
+	cmd := &cobra.Command{
+		Use:   "check TASK_ID",
+		Short: "Diagnose why a Druid task's logs do not stream",
+		Long: `Walk the checklist for a Druid task and say, for each step, ok / warning / fail /
+skipped, with the evidence and the command that fixes or inspects it:
+
+  job          the Job exists (which naming rule matched; task.id annotation verified)
+  pod          the Job has a pod (else the Job's conditions and events)
+  running      Druid's RUNNING rule: the pod has an IP (else scheduling and waiting reasons)
+  container    a container named "main" exists (Druid reads logs only from it)
+  logs         the log stream really opens (a bounded read, no follow)
+  permissions  SelfSubjectAccessReview of every permission the plugin needs
+  terminated   for a finished container: exit code, reason and finish time
+
+A failed step skips the steps that depend on it. Exit code 0 when nothing failed,
+otherwise the code of the first failed check (see kubectl druid-logs --help).
+-o json|yaml prints a stable schema: taskId, namespace, job, pod, state, reason,
+checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
+		Example: `  kubectl druid-logs check query-abc123 -n druid
+  kubectl druid-logs check query-abc123 -o json | jq '.checks[] | select(.status=="fail")'`,
+		Args:              exactTaskID,
+		ValidArgsFunction: completeTaskIDs(g),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.TaskID = args[0]
+			if err := druid.ValidateTaskID(o.TaskID); err != nil {
+				return classify(err)
+			}
+			if err := checkOutputFormat(o.Output, "json", "yaml"); err != nil {
+				return err
+			}
+			cl, err := g.newClients()
+			if err != nil {
+				return err
+			}
+			o.clients = cl
+			return o.Run(c.Context())
+		},
+	}
+	o.task.addFlags(cmd.Flags())
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: a report for people)")
+	cmd.Flags().BoolVar(&o.NoEmoji, "no-emoji", false, "ASCII status markers instead of symbols")
+	return cmd
+}
+
+// Run collects, evaluates and prints; the exit code is the report's.
+func (o *CheckOptions) Run(ctx context.Context) error {
+	loc := o.clients.locator(&o.task)
+	obs := diagnose.Collect(ctx, o.clients.Kube, loc, o.TaskID, o.task.Container)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	rep := diagnose.Evaluate(obs)
+	if o.Output != "" {
+		if err := printStructured(o.Out, o.Output, rep); err != nil {
+			return classify(err)
+		}
+	} else {
+		st := newStyle(o.Out, o.NoEmoji)
+		printReport(o.Out, rep, st)
+	}
+	if code := rep.ExitCode(); code != exitcode.OK {
+		return exitcode.New(code, fmt.Sprintf("check %s failed (exit %d)", firstFailed(rep), code), nil)
+	}
+	return nil
+}
+
+func firstFailed(rep *diagnose.Report) string {
+	for _, c := range rep.Checks {
+		if c.Status == diagnose.Fail {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+// style decides markers and colours for the text report.
+type style struct {
+	color   bool
+	markers map[diagnose.Status]string
+}
+
+func newStyle(out io.Writer, noEmoji bool) style {
+	s := style{markers: map[diagnose.Status]string{
+		diagnose.OK: "[ok]", diagnose.Warning: "[warn]", diagnose.Fail: "[FAIL]", diagnose.Skipped: "[skip]"}}
+	if !noEmoji && utf8Terminal() {
+		s.markers = map[diagnose.Status]string{diagnose.OK: "✔", diagnose.Warning: "⚠", diagnose.Fail: "✘", diagnose.Skipped: "○"}
+	}
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
+		s.color = true
+	}
+	return s
+}
+
+func (s style) paint(st diagnose.Status, text string) string {
+	if !s.color {
+		return text
+	}
+	codes := map[diagnose.Status]string{diagnose.OK: "32", diagnose.Warning: "33", diagnose.Fail: "31", diagnose.Skipped: "2"}
+	return "\033[" + codes[st] + "m" + text + "\033[0m"
+}
+
+// printReport writes the report for people: one aligned line per check,
+// then the evidence and the hint of every check that did not pass.
+func printReport(out io.Writer, rep *diagnose.Report, st style) {
+	fmt.Fprintf(out, "Task %s in namespace %s: %s", rep.TaskID, orDash(rep.Namespace), rep.State)
+	if rep.Reason != "" {
+		fmt.Fprintf(out, " (%s)", rep.Reason)
+	}
+	fmt.Fprintln(out)
+	width := 0
+	for _, m := range st.markers {
+		width = max(width, len([]rune(m)))
+	}
+	for _, c := range rep.Checks {
+		m := st.markers[c.Status]
+		pad := strings.Repeat(" ", width-len([]rune(m)))
+		fmt.Fprintf(out, "  %s%s %-12s %s\n", st.paint(c.Status, m), pad, c.ID, c.Message)
+		if c.Status == diagnose.OK || c.Status == diagnose.Skipped {
+			continue
+		}
+		indent := strings.Repeat(" ", width+16)
+		for _, e := range c.Evidence {
+			fmt.Fprintf(out, "%s- %s\n", indent, e)
+		}
+		if c.Hint != "" {
+			fmt.Fprintf(out, "%shint: %s\n", indent, c.Hint)
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,94 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+func sampleReport() *diagnose.Report {
+	rep := &diagnose.Report{TaskID: "query-abc123", Namespace: "druid", Job: "j", Pod: "p", State: "PENDING", Reason: "FailedScheduling: x"}
+	for i, id := range []string{"job", "pod", "running", "container", "logs", "permissions", "terminated"} {
+		st := []diagnose.Status{diagnose.OK, diagnose.Warning, diagnose.Fail, diagnose.OK, diagnose.Skipped, diagnose.OK, diagnose.OK}[i]
+		c := diagnose.Check{ID: id, Status: st, Message: id + " message", Evidence: []string{}}
+		if st == diagnose.Fail {
+			c.Evidence, c.Hint = []string{"event Warning FailedScheduling: 0/3 nodes"}, "kubectl describe pod -n druid p"
+		}
+		rep.Checks = append(rep.Checks, c)
+	}
+	return rep
+}
+
+// TestCheckJSONMatchesTheDocumentedSchema validates real -o json output
+// against docs/check.schema.json.
+func TestCheckJSONMatchesTheDocumentedSchema(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	f, err := os.Open("../../docs/check.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("check.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("check.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := printStructured(&out, "json", sampleReport()); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(inst); err != nil {
+		t.Fatalf("check -o json does not match the schema: %v", err)
+	}
+	// And the schema is not vacuous: a report missing a check is refused.
+	bad := sampleReport()
+	bad.Checks = bad.Checks[:6]
+	b, _ := json.Marshal(bad)
+	inst, _ = jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if schema.Validate(inst) == nil {
+		t.Fatal("the schema accepted a report with six checks")
+	}
+}
+
+func TestPrintReport(t *testing.T) {
+	tests := []struct {
+		name    string
+		noEmoji bool
+		lang    string
+		want    []string
+	}{
+		{"ascii when asked", true, "en_US.UTF-8", []string{"[ok]   job", "[FAIL] running", "hint: kubectl describe pod -n druid p"}},
+		{"ascii when the locale is not UTF-8", false, "C", []string{"[warn] pod", "[skip] logs"}},
+		{"symbols on a UTF-8 locale", false, "en_US.UTF-8", []string{"✔ job", "✘ running", "○ logs"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("LC_ALL", tt.lang)
+			var out bytes.Buffer
+			printReport(&out, sampleReport(), newStyle(&out, tt.noEmoji))
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Fatalf("report lacks %q:\n%s", w, out.String())
+				}
+			}
+			if strings.Contains(out.String(), "\033[") {
+				t.Fatal("colour escape codes written to a non-terminal")
+			}
+		})
+	}
+}

@@ -1,0 +1,200 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Observation is the evidence Collect gathers for Evaluate.
+type Observation struct {
+	TaskID    string
+	Namespace string
+	Container string
+	// AllNamespaces is set when the search covered every namespace.
+	AllNamespaces bool
+	Now           time.Time
+	// Res is the resolution; nil when ResolveErr is set.
+	Res        *locate.Resolution
+	ResolveErr error
+	// Elsewhere are other namespaces holding a Job of the task, looked up
+	// only when the task is not found in its namespace.
+	Elsewhere    []string
+	ElsewhereErr error
+	// JobEvents and PodEvents are the events about the Job and the pod.
+	JobEvents, PodEvents []corev1.Event
+	EventsErr            error
+	// Log is the result of a bounded, non-follow read of the log.
+	Log LogProbe
+	// Access is one SelfSubjectAccessReview per permission the plugin needs.
+	Access []Access
+}
+
+// LogProbe is what a bounded read of the container log returned.
+type LogProbe struct {
+	Tried bool
+	Bytes int
+	Lines int
+	Err   error
+}
+
+// Access is one permission and whether the user has it.
+type Access struct {
+	Verb, Group, Resource, Subresource string
+	Allowed                            bool
+	Reason                             string
+	Err                                error
+}
+
+// String names the permission as kubectl auth can-i spells it.
+func (a Access) String() string {
+	r := a.Resource
+	if a.Subresource != "" {
+		r += "/" + a.Subresource
+	}
+	if a.Group != "" {
+		r += "." + a.Group
+	}
+	return a.Verb + " " + r
+}
+
+// Needed lists every permission the plugin uses.
+var Needed = []Access{
+	{Verb: "get", Group: "batch", Resource: "jobs"},
+	{Verb: "list", Group: "batch", Resource: "jobs"},
+	{Verb: "watch", Group: "batch", Resource: "jobs"},
+	{Verb: "get", Resource: "pods"},
+	{Verb: "list", Resource: "pods"},
+	{Verb: "watch", Resource: "pods"},
+	{Verb: "get", Resource: "pods", Subresource: "log"},
+	{Verb: "list", Resource: "events"},
+}
+
+// logProbeLimit bounds the log read: enough to prove the stream opens.
+const logProbeLimit = 4096
+
+// Collect gathers the evidence for a task. The permission reviews run
+// alongside the lookup; events and the log probe run together once the pod
+// is known.
+func Collect(ctx context.Context, kube kubernetes.Interface, loc *locate.Locator, taskID, container string) *Observation {
+	obs := &Observation{TaskID: taskID, Namespace: loc.Namespace, Container: container,
+		AllNamespaces: loc.AllNamespaces, Now: time.Now()}
+	var wg sync.WaitGroup
+	access := make([]Access, len(Needed))
+	for i, a := range Needed {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			access[i] = review(ctx, kube, loc.Namespace, loc.AllNamespaces, a)
+		}()
+	}
+	obs.Res, obs.ResolveErr = loc.Resolve(ctx, taskID, container)
+	if r := obs.Res; r != nil {
+		obs.Namespace = r.Namespace
+		switch {
+		case r.NotFound != nil && !loc.AllNamespaces:
+			obs.Elsewhere, obs.ElsewhereErr = elsewhere(ctx, loc, taskID)
+		case r.Job != nil:
+			collectAround(ctx, kube, obs, &wg)
+		}
+	}
+	wg.Wait()
+	obs.Access = access
+	return obs
+}
+
+func collectAround(ctx context.Context, kube kubernetes.Interface, obs *Observation, wg *sync.WaitGroup) {
+	r := obs.Res
+	var mu sync.Mutex
+	events := func(kind, name string, into *[]corev1.Event) {
+		defer wg.Done()
+		sel := fields.Set{"involvedObject.kind": kind, "involvedObject.name": name}.AsSelector().String()
+		list, err := kube.CoreV1().Events(r.Namespace).List(ctx, metav1.ListOptions{FieldSelector: sel, Limit: 100})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			obs.EventsErr = err
+			return
+		}
+		*into = list.Items
+	}
+	wg.Add(1)
+	go events("Job", r.Job.Name, &obs.JobEvents)
+	if r.Pod == nil {
+		return
+	}
+	wg.Add(1)
+	go events("Pod", r.Pod.Name, &obs.PodEvents)
+	if druid.HasContainer(r.Pod, obs.Container) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obs.Log = probeLog(ctx, kube, r.Pod, obs.Container)
+		}()
+	}
+}
+
+// probeLog opens the log without follow and reads a bounded tail of it.
+func probeLog(ctx context.Context, kube kubernetes.Interface, pod *corev1.Pod, container string) LogProbe {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	tail, limit := int64(5), int64(logProbeLimit)
+	rc, err := kube.CoreV1().Pods(pod.Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{
+		Container: container, TailLines: &tail, LimitBytes: &limit}).Stream(ctx)
+	if err != nil {
+		return LogProbe{Tried: true, Err: err}
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, logProbeLimit))
+	p := LogProbe{Tried: true, Bytes: len(b), Err: err}
+	for _, c := range b {
+		if c == '\n' {
+			p.Lines++
+		}
+	}
+	return p
+}
+
+// elsewhere looks for the task's Job in every namespace.
+func elsewhere(ctx context.Context, loc *locate.Locator, taskID string) ([]string, error) {
+	all := *loc
+	all.AllNamespaces = true
+	m, err := all.FindJob(ctx, taskID)
+	var amb *locate.AmbiguousError
+	var nf *locate.NotFoundError
+	switch {
+	case errors.As(err, &amb):
+		return amb.Namespaces, nil
+	case errors.As(err, &nf):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return []string{m.Job.Namespace}, nil
+}
+
+func review(ctx context.Context, kube kubernetes.Interface, ns string, all bool, a Access) Access {
+	if all {
+		ns = ""
+	}
+	res, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{
+		Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
+			Namespace: ns, Verb: a.Verb, Group: a.Group, Resource: a.Resource, Subresource: a.Subresource}}},
+		metav1.CreateOptions{})
+	if err != nil {
+		a.Err = err
+		return a
+	}
+	a.Allowed, a.Reason = res.Status.Allowed, res.Status.Reason
+	return a
+}
