@@ -32,6 +32,7 @@ type FollowOptions struct {
 	Timeout       time.Duration
 	MaxReconnects int
 	Quiet         bool
+	Group         bool
 
 	sinceTime *metav1.Time
 	clients   *Clients
@@ -55,7 +56,10 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
   kubectl druid-logs follow index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n druid --wait --timestamps
 
   # Only the last 100 lines, then new ones; search every namespace
-  kubectl druid-logs follow query-abc123 -A --tail 100`,
+  kubectl druid-logs follow query-abc123 -A --tail 100
+
+  # An MSQ query: the controller and every worker, including workers that start later
+  kubectl druid-logs follow query-abc123 --group`,
 		Args:              exactTaskID,
 		ValidArgsFunction: completeTaskIDs(g),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -79,6 +83,8 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
 	fs.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "With --wait, how long to wait; 0 waits forever")
 	fs.IntVar(&o.MaxReconnects, "max-reconnects", 10, "Give up after this many failed reconnects in a row")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "No status messages on stderr, only errors")
+	fs.BoolVar(&o.Group, "group", false, "Follow every task of the task's group at once (an MSQ controller and all its workers), each line prefixed with a task label")
+	fs.BoolVar(&o.Group, "workers", false, "Same as --group: with a controller ID, follow its workers too")
 	return cmd
 }
 
@@ -123,6 +129,9 @@ func (o *FollowOptions) Validate() error {
 
 // Run resolves the task, enforces the RUNNING rule and follows the log.
 func (o *FollowOptions) Run(ctx context.Context) error {
+	if o.Group {
+		return o.runGroup(ctx)
+	}
 	loc := o.clients.locator(&o.task)
 	r, err := loc.Resolve(ctx, o.TaskID, o.task.Container)
 	if err != nil {
@@ -176,11 +185,29 @@ func (o *FollowOptions) waitForRunning(ctx context.Context, loc *locate.Locator,
 	return r, err
 }
 
-// stream follows the container and turns its end into the exit status.
+// stream follows the resolved task on stdout.
 func (o *FollowOptions) stream(ctx context.Context, r *locate.Resolution) error {
-	container := o.task.Container
 	o.status("following task %s: pod %s (job %s, namespace %s), container %s",
-		o.TaskID, r.Pod.Name, r.Job.Name, r.Namespace, container)
+		o.TaskID, r.Pod.Name, r.Job.Name, r.Namespace, o.task.Container)
+	prefix := ""
+	if o.Prefix {
+		prefix = fmt.Sprintf("[pod/%s/%s] ", r.Pod.Name, o.task.Container)
+	}
+	err := o.streamTask(ctx, r, o.Out, prefix)
+	if err == nil {
+		return nil
+	}
+	if code, _ := exitcode.CodeOf(err); code == exitcode.ContainerFailed {
+		return exitcode.New(code, err.Error()+"\n  Details: kubectl druid-logs check "+r.TaskID+o.nsArg(r), err)
+	}
+	return err
+}
+
+// streamTask follows one streamable task's container to its end and turns
+// the end into nil (exit 0) or a coded error. Each line is written whole to
+// out, after prefix.
+func (o *FollowOptions) streamTask(ctx context.Context, r *locate.Resolution, out io.Writer, prefix string) error {
+	container := o.task.Container
 	ended := func(p *corev1.Pod) bool {
 		return druid.Evaluate(r.Job, p, container, time.Now()).Phase == druid.Stopped
 	}
@@ -191,11 +218,9 @@ func (o *FollowOptions) stream(ctx context.Context, r *locate.Resolution) error 
 			opts.Container, opts.Follow, opts.SinceTime)
 		return pods.GetLogs(r.Pod.Name, opts).Stream(ctx)
 	}
-	opts := follow.Options{Container: container, Timestamps: o.Timestamps, TailLines: nil,
-		SinceTime: o.sinceTime, MaxFailures: o.MaxReconnects, Notify: o.status}
-	if o.Prefix {
-		opts.Prefix = fmt.Sprintf("[pod/%s/%s] ", r.Pod.Name, container)
-	}
+	opts := follow.Options{Container: container, Timestamps: o.Timestamps, Prefix: prefix,
+		SinceTime: o.sinceTime, MaxFailures: o.MaxReconnects,
+		Notify: func(format string, args ...any) { o.status(prefix+format, args...) }}
 	if o.Tail >= 0 {
 		opts.TailLines = &o.Tail
 	}
@@ -203,18 +228,17 @@ func (o *FollowOptions) stream(ctx context.Context, r *locate.Resolution) error 
 		secs := int64((o.Since + time.Second - 1) / time.Second)
 		opts.SinceSeconds = &secs
 	}
-	if err := follow.New(open, o.Out, opts).Run(ctx, tracker.Ended()); err != nil {
+	if err := follow.New(open, out, opts).Run(ctx, tracker.Ended()); err != nil {
 		return err
 	}
 	pod, deleted := tracker.Latest()
 	st := druid.Evaluate(r.Job, pod, container, time.Now())
 	switch {
 	case st.Phase == druid.Stopped && !st.Failed:
-		o.status("task container %s", endWords(st))
+		o.status("%stask container %s", prefix, endWords(st))
 		return nil
 	case st.Phase == druid.Stopped:
-		return exitcode.New(exitcode.ContainerFailed, "task container failed: "+st.Reason+
-			"\n  Details: kubectl druid-logs check "+o.TaskID+o.nsArg(r), nil)
+		return exitcode.New(exitcode.ContainerFailed, "task "+r.TaskID+" container failed: "+st.Reason, nil)
 	case deleted:
 		return exitcode.New(exitcode.ContainerFailed, fmt.Sprintf(
 			"pod %s was deleted before container %s ended (task shut down, or pod evicted or deleted)", r.Pod.Name, container), nil)

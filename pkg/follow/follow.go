@@ -238,6 +238,11 @@ func (f *Follower) emit(line []byte) {
 		return
 	}
 	f.printed.record(ts)
+	// Flush before a line that does not fit, so the writer underneath only
+	// ever receives whole lines: several followers may share it.
+	if f.out.Available() < len(f.opts.Prefix)+len(line) && f.out.Buffered() > 0 {
+		f.out.Flush() // an error sticks in the writer and ends the stream
+	}
 	if f.opts.Prefix != "" {
 		f.out.WriteString(f.opts.Prefix)
 	}
