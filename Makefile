@@ -37,3 +37,8 @@ lint: ## go vet and gofmt check
 
 clean: ## Remove build output
 	rm -rf bin dist
+
+.PHONY: demo
+demo: build ## A throwaway local cluster with a simulated Druid task, followed live (first run builds it: ~10 min)
+	hack/testbed/build.sh
+	$(GO) run ./hack/demo -plugin $(BIN)
