@@ -274,3 +274,17 @@ func firstDiff(a, b string) int {
 	}
 	return min(len(al), len(bl)) + 1
 }
+
+// TestDruid27NameCollisionIsNotFollowed: on Druid 25-27, MSQ workers
+// "worker1_10" and "worker11_0" get the same Job name; only the task.id
+// annotation tells them apart, so the other task's log must never print.
+func TestDruid27NameCollisionIsNotFollowed(t *testing.T) {
+	ns := newNamespace(t)
+	const ctrl = "query-5a7e9c1d-2f4b-4e8a-b6c3-d9e0f1a2b3c4"
+	runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: ctrl + "-worker1_10", DruidVersion: "27"}, "I am worker1_10")
+	r := plug(t, "follow", ctrl+"-worker11_0", "-n", ns)
+	expectCode(t, r, 3, "belongs to another task")
+	if r.stdout != "" {
+		t.Fatalf("printed another task's log: %q", r.stdout)
+	}
+}
