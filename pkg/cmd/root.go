@@ -62,6 +62,7 @@ container, surviving dropped streams with no line lost or repeated.
 		NewCmdCheck(g),
 		NewCmdStatus(g),
 		NewCmdJobName(g),
+		NewCmdList(g),
 		NewCmdVersion(streams),
 	)
 	return root

@@ -1,0 +1,213 @@
+// Package overlordsim simulates the Apache Druid Overlord's task API for
+// tests: task statuses, task logs with Druid's offset rules, the task lists
+// by state, the 404 bodies of Druid 34 and earlier or 35 and later, and
+// basic or bearer authentication. It is an http.Handler, so unit tests
+// mount it on httptest and end-to-end tests can serve it from a process.
+//
+// Its JSON model is written here from Druid's field names, independently of
+// pkg/overlord, so a client test against it checks the client's decoding
+// rather than repeating it.
+package overlordsim
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Version selects the release whose 404 texts the simulator reproduces.
+type Version int
+
+// The releases whose log 404 texts differ.
+const (
+	// Druid34 is Druid 34 and earlier (the default).
+	Druid34 Version = 34
+	// Druid35 is Druid 35 and later.
+	Druid35 Version = 35
+)
+
+// The 404 texts of GET /task/{id}/log.
+const (
+	LogNotFound34 = "No log was found for this task. The task may not exist, or it may not have begun running yet."
+	LogNotFound35 = "No logs found for this task. Ensure that the task is running and logging is configured correctly."
+)
+
+// Status and runner codes, as Druid spells them.
+const (
+	Running = "RUNNING"
+	Success = "SUCCESS"
+	Failed  = "FAILED"
+	Waiting = "WAITING"
+	Pending = "PENDING"
+	None    = "NONE"
+)
+
+// Location is Druid's TaskLocation; an empty Host is serialised as null.
+type Location struct {
+	Host       string
+	Port       int
+	TLSPort    int
+	K8sPodName string
+}
+
+// UnknownLocation is Druid's TaskLocation.unknown().
+var UnknownLocation = Location{Port: -1, TLSPort: -1}
+
+// Task is one task's stored status.
+type Task struct {
+	ID, GroupID, Type, DataSource string
+	CreatedTime                   time.Time
+	// StatusCode is RUNNING, SUCCESS or FAILED.
+	StatusCode string
+	// RunnerStatusCode is WAITING, PENDING, RUNNING or NONE.
+	RunnerStatusCode string
+	// Duration in ms, -1 while running.
+	Duration int64
+	Location Location
+	ErrorMsg string
+}
+
+// NewTask returns a task just submitted: RUNNING in the metadata store,
+// PENDING in the runner, location unknown, groupId = id.
+func NewTask(id, typ, dataSource string, created time.Time) Task {
+	return Task{ID: id, GroupID: id, Type: typ, DataSource: dataSource, CreatedTime: created,
+		StatusCode: Running, RunnerStatusCode: Pending, Duration: -1, Location: UnknownLocation}
+}
+
+// Config configures a Sim.
+type Config struct {
+	// Version picks the 404 texts (Druid34 if zero).
+	Version Version
+	// BasicUser and BasicPassword, if set, are required on every request.
+	BasicUser, BasicPassword string
+	// BearerToken, if set, is required on every request.
+	BearerToken string
+	// LiveLogIgnoresOffset reproduces the Kubernetes runner: a task whose
+	// runner status is RUNNING gets its whole log whatever the offset.
+	LiveLogIgnoresOffset bool
+}
+
+// Request is one request the simulator served.
+type Request struct {
+	Method, Path string
+	Query        url.Values
+	Status       int
+}
+
+// Sim is the simulated Overlord. All methods are safe for concurrent use.
+type Sim struct {
+	cfg Config
+	mux *http.ServeMux
+
+	mu       sync.Mutex
+	tasks    map[string]Task
+	logs     map[string][]byte
+	requests []Request
+}
+
+// New returns an empty simulator.
+func New(cfg Config) *Sim {
+	if cfg.Version == 0 {
+		cfg.Version = Druid34
+	}
+	s := &Sim{cfg: cfg, tasks: map[string]Task{}, logs: map[string][]byte{}}
+	s.routes()
+	return s
+}
+
+// Put adds or replaces a task.
+func (s *Sim) Put(t Task) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tasks[t.ID] = t
+}
+
+// Update changes a stored task in place; it reports whether it existed.
+func (s *Sim) Update(id string, f func(*Task)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tasks[id]
+	if ok {
+		f(&t)
+		s.tasks[id] = t
+	}
+	return ok
+}
+
+// Start marks a task RUNNING in the runner at a pod, as when its pod gets
+// an IP.
+func (s *Sim) Start(id, podIP, podName string) bool {
+	return s.Update(id, func(t *Task) {
+		t.StatusCode, t.RunnerStatusCode = Running, Running
+		t.Location = Location{Host: podIP, Port: 8100, TLSPort: -1, K8sPodName: podName}
+	})
+}
+
+// Finish records a final statusCode (SUCCESS or FAILED). Like a real
+// Overlord whose runner has forgotten the task, the status endpoint then
+// reports runnerStatusCode WAITING; the location saved at completion stays.
+func (s *Sim) Finish(id, statusCode, errorMsg string, duration time.Duration) bool {
+	return s.Update(id, func(t *Task) {
+		t.StatusCode, t.RunnerStatusCode, t.ErrorMsg = statusCode, Waiting, errorMsg
+		t.Duration = duration.Milliseconds()
+	})
+}
+
+// Remove deletes a task (the metadata store forgot it).
+func (s *Sim) Remove(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tasks, id)
+}
+
+// Task returns a stored task.
+func (s *Sim) Task(id string) (Task, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tasks[id]
+	return t, ok
+}
+
+// SetLog replaces a task's log; a nil log means none (404).
+func (s *Sim) SetLog(id string, log []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if log == nil {
+		delete(s.logs, id)
+		return
+	}
+	s.logs[id] = append([]byte(nil), log...)
+}
+
+// AppendLog appends text to a task's log, creating it if needed.
+func (s *Sim) AppendLog(id, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logs[id] = append(s.logs[id], text...)
+}
+
+// Requests returns the requests served so far, oldest first.
+func (s *Sim) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// snapshot returns the tasks, newest first, then by ID.
+func (s *Sim) snapshot() []Task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Task, 0, len(s.tasks))
+	for _, t := range s.tasks {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedTime.Equal(out[j].CreatedTime) {
+			return out[i].CreatedTime.After(out[j].CreatedTime)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
