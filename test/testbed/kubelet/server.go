@@ -1,0 +1,271 @@
+// Package kubelet is the druid-logs test bed's small kubelet log server. It serves
+// GET /containerLogs/NS/POD/CONTAINER over HTTPS to the kube-apiserver (client certificate signed by
+// the test CA with a given CN required) from per-container CRI-format files
+// LOGS/NS/POD/CONTAINER.log (and CONTAINER.previous.log for previous=true), honouring follow,
+// tailLines, limitBytes, sinceTime, sinceSeconds, timestamps and previous.
+//
+// Unlike KWOK's own log server, a follow stream ENDS once the container is terminated, like a real
+// kubelet: the server watches the pods of its node through the API server and treats a container
+// as terminated when its containerStatuses[].state.terminated is set or the pod is gone. A marker
+// file LOGS/NS/POD/CONTAINER.terminated has the same effect (for use without an API server).
+//
+// Faults for tests: CutStreams closes every open log stream's TCP connection abruptly; Stop closes
+// the listener and all connections; Start listens again on the same address.
+package kubelet
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Addr is the HTTPS listen address, e.g. 127.0.0.1:20251.
+	Addr string
+	// CertFile and KeyFile are the serving certificate and key.
+	CertFile, KeyFile string
+	// ClientCAFile holds the CA that must have signed the client certificate.
+	ClientCAFile string
+	// ClientCN, if set, is the only client certificate common name allowed.
+	ClientCN string
+	// LogsDir is the root of the per-container log files.
+	LogsDir string
+	// Node is the node whose pods are watched.
+	Node string
+	// Client, if set, is used to watch the node's pods for container termination.
+	Client kubernetes.Interface
+}
+
+// Server is a kubelet log server. Its methods are safe for concurrent use.
+type Server struct {
+	cfg   Config
+	tls   *tls.Config
+	pods  *podTracker
+	mu    sync.Mutex
+	srv   *http.Server
+	conns map[net.Conn]int // connections with open log streams (HTTP/2 may multiplex)
+}
+
+type connKey struct{}
+
+// New prepares a Server; call Run to watch pods and Start to listen.
+func New(cfg Config) (*Server, error) {
+	cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	caPEM, err := os.ReadFile(cfg.ClientCAFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("no certificates in %s", cfg.ClientCAFile)
+	}
+	return &Server{
+		cfg: cfg,
+		tls: &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			ClientAuth:   tls.RequireAndVerifyClientCert,
+			ClientCAs:    pool,
+			MinVersion:   tls.VersionTLS12,
+		},
+		pods:  newPodTracker(),
+		conns: map[net.Conn]int{},
+	}, nil
+}
+
+// Run watches the node's pods until ctx ends (no-op without a Client).
+func (s *Server) Run(ctx context.Context) error {
+	if s.cfg.Client == nil {
+		return nil
+	}
+	return s.pods.run(ctx, s.cfg.Client, s.cfg.Node)
+}
+
+// Start listens on the configured address (again, after Stop).
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /containerLogs/{ns}/{pod}/{container}", s.handleLogs)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	srv := &http.Server{
+		Handler:     s.authenticate(mux),
+		TLSConfig:   s.tls,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, connKey{}, c) },
+		ErrorLog:    log.New(os.Stderr, "testbed-kubelet http: ", log.LstdFlags),
+	}
+	s.srv = srv
+	go func() {
+		if err := srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Printf("serve: %v", err)
+		}
+	}()
+	return nil
+}
+
+// Stop closes the listener and every connection (open streams end abruptly).
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	s.CutStreams()
+	return srv.Close()
+}
+
+// Listening reports whether the server is started.
+func (s *Server) Listening() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.srv != nil
+}
+
+// CutStreams closes the TCP connection of every open log stream abruptly (no TLS close_notify, no
+// final chunk, RST via SO_LINGER 0) and returns how many were cut.
+func (s *Server) CutStreams() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for c, k := range s.conns {
+		raw := c
+		if tc, ok := c.(*tls.Conn); ok {
+			raw = tc.NetConn()
+		}
+		if tcp, ok := raw.(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0)
+		}
+		_ = raw.Close()
+		delete(s.conns, c)
+		n += k
+	}
+	return n
+}
+
+// OpenStreams returns the number of open log streams.
+func (s *Server) OpenStreams() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, k := range s.conns {
+		n += k
+	}
+	return n
+}
+
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if cn := r.TLS.PeerCertificates[0].Subject.CommonName; s.cfg.ClientCN != "" && cn != s.cfg.ClientCN {
+			http.Error(w, fmt.Sprintf("Forbidden (user=%s, verb=get, resource=nodes, subresource=proxy)", cn), http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
+	ns, pod, container := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
+	opts, err := parseLogOptions(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	dir := filepath.Join(s.cfg.LogsDir, ns, pod)
+	path := filepath.Join(dir, container+".log")
+	if opts.previous {
+		path = filepath.Join(dir, container+".previous.log")
+		if _, err := os.Stat(path); err != nil {
+			http.Error(w, fmt.Sprintf("previous terminated container %q in pod %q not found", container, pod), http.StatusBadRequest)
+			return
+		}
+	}
+	marker := filepath.Join(dir, container+".terminated")
+	terminated := func() bool {
+		if opts.previous {
+			return true
+		}
+		if _, err := os.Stat(marker); err == nil {
+			return true
+		}
+		return s.cfg.Client != nil && s.pods.terminated(ns, pod, container)
+	}
+	if s.cfg.Client != nil && !opts.previous {
+		st := s.pods.state(ns, pod, container)
+		// The API server only proxies for existing pods bound here: an unknown pod is most likely
+		// informer lag (e.g. right after an API server restart), so give the watch a moment.
+		for deadline := time.Now().Add(3 * time.Second); st.podMissing && time.Now().Before(deadline); {
+			time.Sleep(pollInterval)
+			st = s.pods.state(ns, pod, container)
+		}
+		switch {
+		case st.podMissing:
+			http.Error(w, fmt.Sprintf("pod %q does not exist", pod), http.StatusNotFound)
+			return
+		case st.containerMissing:
+			http.Error(w, fmt.Sprintf("container %q not found in pod %q", container, pod), http.StatusNotFound)
+			return
+		case st.waiting != "":
+			if _, err := os.Stat(path); err != nil {
+				http.Error(w, fmt.Sprintf("container %q in pod %q is waiting to start: %s", container, pod, st.waiting), http.StatusBadRequest)
+				return
+			}
+		}
+	}
+	if _, err := os.Stat(path); err != nil && (!opts.follow || terminated()) {
+		// A container that never wrote a line: empty log.
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	c, _ := r.Context().Value(connKey{}).(net.Conn)
+	if opts.follow && c != nil {
+		s.mu.Lock()
+		s.conns[c]++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			if s.conns[c] > 1 {
+				s.conns[c]--
+			} else {
+				delete(s.conns, c)
+			}
+			s.mu.Unlock()
+		}()
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	flush := func() { _ = rc.Flush() }
+	flush()
+	if err := streamLog(r.Context(), path, opts, w, flush, terminated); err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Printf("log stream %s/%s/%s: %v", ns, pod, container, err)
+	}
+}

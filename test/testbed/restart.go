@@ -1,0 +1,66 @@
+package testbed
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"time"
+)
+
+// componentUsers are the API users of the bed's components that watch pods.
+var componentUsers = []string{"system:kube-controller-manager", "system:kube-scheduler", "kwok", "testbed-kubelet"}
+
+// RestartAPIServer stops kube-apiserver (SIGTERM, SIGKILL after 3 s), starts it again with the same
+// flags, waits for /readyz and then until the controller-manager, scheduler, kwok and the test
+// kubelet watch pods again (client-go backs off after the outage, so this can take up to ~30 s;
+// without it, Jobs, scheduling and log-stream ends would lag behind the test).
+func (b *Bed) RestartAPIServer(ctx context.Context) error {
+	since := time.Now().UTC()
+	if err := b.script(ctx, []string{"TESTBED_DIR=" + b.dir}, "ctl.sh", "restart-apiserver"); err != nil {
+		return err
+	}
+	return b.WaitComponentsWatching(ctx, since, 60*time.Second)
+}
+
+// WaitComponentsWatching waits until every bed component has started a pod watch at or after
+// since, according to the audit log.
+func (b *Bed) WaitComponentsWatching(ctx context.Context, since time.Time, timeout time.Duration) error {
+	return WaitFor(ctx, timeout, "components to watch pods again", func(context.Context) (bool, error) {
+		seen, err := b.podWatchers(since)
+		if err != nil {
+			return false, err
+		}
+		for _, u := range componentUsers {
+			if !seen[u] {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
+
+func (b *Bed) podWatchers(since time.Time) (map[string]bool, error) {
+	f, err := os.Open(b.AuditLog())
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var e struct {
+			Stage, Verb string
+			User        struct{ Username string }
+			ObjectRef   *struct{ Resource string }
+			Received    time.Time `json:"requestReceivedTimestamp"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Verb != "watch" || e.Stage != "ResponseStarted" ||
+			e.ObjectRef == nil || e.ObjectRef.Resource != "pods" || e.Received.Before(since) {
+			continue
+		}
+		seen[e.User.Username] = true
+	}
+	return seen, sc.Err()
+}
