@@ -18,6 +18,7 @@ import (
 type CheckOptions struct {
 	*Globals
 	task    taskFlags
+	ovl     overlordFlags
 	Output  string
 	NoEmoji bool
 	TaskID  string
@@ -40,6 +41,8 @@ skipped, with the evidence and the command that fixes or inspects it:
   logs         the log stream really opens (a bounded read, no follow)
   permissions  SelfSubjectAccessReview of every permission the plugin needs
   terminated   for a finished container: exit code, reason and finish time
+  overlord     with --overlord/--overlord-service: the task's Druid status (never existed,
+               queued, running, finished), skipped otherwise
 
 A failed step skips the steps that depend on it. Exit code 0 when nothing failed,
 otherwise the code of the first failed check (see kubectl druid-logs --help).
@@ -66,6 +69,7 @@ checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
 		},
 	}
 	o.task.addFlags(cmd.Flags())
+	o.ovl.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: a report for people)")
 	cmd.Flags().BoolVar(&o.NoEmoji, "no-emoji", false, "ASCII status markers instead of symbols")
 	return cmd
@@ -74,7 +78,13 @@ checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
 // Run collects, evaluates and prints; the exit code is the report's.
 func (o *CheckOptions) Run(ctx context.Context) error {
 	loc := o.clients.locator(&o.task)
-	obs := diagnose.Collect(ctx, o.clients.Kube, loc, o.TaskID, o.task.Container)
+	var ovl diagnose.StatusGetter
+	if c, err := o.ovl.client(o.Globals, o.clients.Namespace); err != nil {
+		return err
+	} else if c != nil {
+		ovl = c
+	}
+	obs := diagnose.Collect(ctx, o.clients.Kube, loc, o.TaskID, o.task.Container, ovl)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

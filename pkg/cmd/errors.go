@@ -11,6 +11,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
@@ -28,6 +29,9 @@ func classify(err error) error {
 		amb    *locate.AmbiguousError
 		gaveUp *follow.GaveUpError
 		netErr net.Error
+		ovlNF  *overlord.NotFoundError
+		ovlLog *overlord.NoLogError
+		ovlErr *overlord.HTTPError
 	)
 	switch {
 	case errors.As(err, &coded):
@@ -45,6 +49,12 @@ func classify(err error) error {
 	case apierrors.IsUnauthorized(err):
 		return exitcode.New(exitcode.Forbidden, "the API server rejected the credentials (401 Unauthorized): "+
 			"refresh or fix the credentials of your kubeconfig context", err)
+	case errors.As(err, &ovlNF):
+		return exitcode.New(exitcode.NotFound, "the Overlord does not know task "+ovlNF.TaskID+" (404)", err)
+	case errors.As(err, &ovlLog):
+		return exitcode.New(exitcode.NotRunning, "the Overlord has no log for this task: "+oneLine(ovlLog.Message), err)
+	case errors.As(err, &ovlErr) && ovlErr.Unauthorized():
+		return exitcode.New(exitcode.Forbidden, "the Overlord refused the credentials: "+oneLine(ovlErr.Error()), err)
 	case errors.As(err, &gaveUp):
 		return exitcode.New(exitcode.Error, gaveUp.Error(), err)
 	case errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err):

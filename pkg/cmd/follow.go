@@ -11,6 +11,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/podwatch"
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -36,6 +37,8 @@ type FollowOptions struct {
 
 	sinceTime *metav1.Time
 	clients   *Clients
+	ovl       overlordFlags
+	overlord  *overlord.Client
 }
 
 // NewCmdFollow builds `follow TASK_ID`.
@@ -58,6 +61,9 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
   # Only the last 100 lines, then new ones; search every namespace
   kubectl druid-logs follow query-abc123 -A --tail 100
 
+  # A finished task: its log from Druid's task-log storage, through the Overlord
+  kubectl druid-logs follow query-abc123 --overlord https://druid-overlord.druid:8281 --tail 200
+
   # An MSQ query: the controller and every worker, including workers that start later
   kubectl druid-logs follow query-abc123 --group`,
 		Args:              exactTaskID,
@@ -74,6 +80,7 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
 	}
 	fs := cmd.Flags()
 	o.task.addFlags(fs)
+	o.ovl.addFlags(fs)
 	fs.DurationVar(&o.Since, "since", 0, "Only lines newer than this duration, e.g. 5m (first request only)")
 	fs.StringVar(&o.SinceTime, "since-time", "", "Only lines after this RFC3339 time (first request only)")
 	fs.Int64Var(&o.Tail, "tail", -1, "Lines of the existing log to show first; -1 shows all")
@@ -95,7 +102,11 @@ func (o *FollowOptions) Complete(args []string) error {
 		return err
 	}
 	c, err := o.newClients()
+	if err != nil {
+		return err
+	}
 	o.clients = c
+	o.overlord, err = o.ovl.client(o.Globals, c.Namespace)
 	return err
 }
 
@@ -136,6 +147,11 @@ func (o *FollowOptions) Run(ctx context.Context) error {
 	r, err := loc.Resolve(ctx, o.TaskID, o.task.Container)
 	if err != nil {
 		return err
+	}
+	if o.overlord != nil && (r.NotFound != nil || r.State.Phase == druid.Stopped) {
+		if done, err := o.fromOverlord(ctx, r); done {
+			return err
+		}
 	}
 	if !r.State.Streamable() && o.Wait && r.State.Phase != druid.Stopped {
 		if r, err = o.waitForRunning(ctx, loc, r); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,6 +39,22 @@ type Observation struct {
 	Log LogProbe
 	// Access is one SelfSubjectAccessReview per permission the plugin needs.
 	Access []Access
+	// Overlord is what the Overlord said of the task, if one is configured.
+	Overlord OverlordProbe
+}
+
+// StatusGetter is the part of the Overlord client check uses.
+type StatusGetter interface {
+	TaskStatus(ctx context.Context, id string) (*overlord.TaskStatus, error)
+	String() string
+}
+
+// OverlordProbe is the Overlord's answer for the task.
+type OverlordProbe struct {
+	// Where names the Overlord asked ("" when none is configured).
+	Where  string
+	Status *overlord.TaskStatusPlus
+	Err    error
 }
 
 // LogProbe is what a bounded read of the container log returned.
@@ -86,10 +103,24 @@ const logProbeLimit = 4096
 // Collect gathers the evidence for a task. The permission reviews run
 // alongside the lookup; events and the log probe run together once the pod
 // is known.
-func Collect(ctx context.Context, kube kubernetes.Interface, loc *locate.Locator, taskID, container string) *Observation {
+//
+// ovl may be nil: the overlord check is then skipped.
+func Collect(ctx context.Context, kube kubernetes.Interface, loc *locate.Locator, taskID, container string, ovl StatusGetter) *Observation {
 	obs := &Observation{TaskID: taskID, Namespace: loc.Namespace, Container: container,
 		AllNamespaces: loc.AllNamespaces, Now: time.Now()}
 	var wg sync.WaitGroup
+	if ovl != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obs.Overlord.Where = ovl.String()
+			st, err := ovl.TaskStatus(ctx, taskID)
+			if err == nil {
+				obs.Overlord.Status = st.Status
+			}
+			obs.Overlord.Err = err
+		}()
+	}
 	access := make([]Access, len(Needed))
 	for i, a := range Needed {
 		wg.Add(1)

@@ -44,7 +44,7 @@ func Evaluate(obs *Observation) *Report {
 	if rep.Reason == "" && job.Status == Fail {
 		rep.Reason = job.Message
 	}
-	rep.Checks = []Check{job, pod, running, container, logs, permissionsCheck(obs), terminated}
+	rep.Checks = []Check{job, pod, running, container, logs, permissionsCheck(obs), terminated, overlordCheck(obs)}
 	return rep
 }
 

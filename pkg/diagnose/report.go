@@ -28,6 +28,7 @@ const (
 	CheckLogs        = "logs"
 	CheckPermissions = "permissions"
 	CheckTerminated  = "terminated"
+	CheckOverlord    = "overlord"
 )
 
 // Check is one step of the checklist. Its JSON form is part of the
