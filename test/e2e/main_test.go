@@ -267,3 +267,5 @@ func numbered(prefix string, from, n int) []string {
 	}
 	return out
 }
+
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
