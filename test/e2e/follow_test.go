@@ -207,44 +207,63 @@ func TestUserWithoutPodsLogPermissionExits5(t *testing.T) {
 	}
 }
 
-// TestStreamCutThreeTimesLosesAndRepeatsNothing writes lines while the
-// test kubelet cuts every open stream three times; what was printed must be
+// TestStreamCutLosesAndRepeatsNothing writes lines while the test kubelet
+// cuts every open stream (three times, then five); what was printed must be
 // exactly what was written.
-func TestStreamCutThreeTimesLosesAndRepeatsNothing(t *testing.T) {
-	ns := newNamespace(t)
-	task := runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: "index_cut_abcdefgh"}, numbered("cut", 0, 100)...)
-	p := startPlugin(t, "follow", "index_cut_abcdefgh", "-n", ns)
-	p.expect(t, numbered("cut", 0, 100)...)
-	var written []string
-	written = append(written, numbered("cut", 0, 100)...)
-	var mu sync.Mutex
-	next := 100
-	write := func(n int) {
-		mu.Lock()
-		defer mu.Unlock()
-		l := numbered("cut", next, n)
-		must(t, task.AppendLog(l...))
-		written = append(written, l...)
-		next += n
+func TestStreamCutLosesAndRepeatsNothing(t *testing.T) {
+	for _, cuts := range []int{3, 5} {
+		t.Run(fmt.Sprint(cuts, " cuts"), func(t *testing.T) {
+			ns := newNamespace(t)
+			task := runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: "index_cut_abcdefgh"}, numbered("cut", 0, 100)...)
+			p := startPlugin(t, "follow", "index_cut_abcdefgh", "-n", ns)
+			p.expect(t, numbered("cut", 0, 100)...)
+			w := &lineWriter{task: task, next: 100, written: numbered("cut", 0, 100)}
+			for cut := 0; cut < cuts; cut++ {
+				w.write(t, 50)
+				must(t, testbed.WaitFor(testCtx(t), 30*time.Second, "an open stream", func(context.Context) (bool, error) {
+					n, err := bed.OpenLogStreams()
+					return n > 0, err
+				}))
+				if _, err := bed.CutStreams(); err != nil {
+					t.Fatal(err)
+				}
+				w.write(t, 50) // written while the plugin reconnects
+			}
+			w.write(t, 10)
+			must(t, task.Succeed(testCtx(t)))
+			r := p.wait(t, 2*time.Minute)
+			expectCode(t, r, 0, "log stream dropped")
+			w.compare(t, r.stdout)
+		})
 	}
-	for cut := 0; cut < 3; cut++ {
-		write(50)
-		must(t, testbed.WaitFor(testCtx(t), 30*time.Second, "an open stream", func(context.Context) (bool, error) {
-			n, err := bed.OpenLogStreams()
-			return n > 0, err
-		}))
-		if _, err := bed.CutStreams(); err != nil {
-			t.Fatal(err)
-		}
-		write(50) // written while the plugin reconnects
+}
+
+// lineWriter appends numbered lines to a task's log and remembers them.
+type lineWriter struct {
+	mu      sync.Mutex
+	task    *testbed.Task
+	next    int
+	written []string
+}
+
+func (w *lineWriter) write(t *testing.T, n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := numbered("cut", w.next, n)
+	must(t, w.task.AppendLog(l...))
+	w.written = append(w.written, l...)
+	w.next += n
+}
+
+// compare fails unless stdout is every written line exactly once, in order.
+func (w *lineWriter) compare(t *testing.T, stdout string) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if want := strings.Join(w.written, "\n") + "\n"; stdout != want {
+		t.Fatalf("printed %d lines, wrote %d; first difference at line %d", strings.Count(stdout, "\n"), len(w.written), firstDiff(stdout, want))
 	}
-	write(10)
-	must(t, task.Succeed(testCtx(t)))
-	r := p.wait(t, 2*time.Minute)
-	expectCode(t, r, 0, "log stream dropped")
-	if got, want := r.stdout, strings.Join(written, "\n")+"\n"; got != want {
-		t.Fatalf("printed %d lines, wrote %d; first difference at line %d", strings.Count(got, "\n"), len(written), firstDiff(got, want))
-	}
+	t.Logf("%d lines written, %d printed, identical", len(w.written), strings.Count(stdout, "\n"))
 }
 
 // TestServerThatNeverEndsTheStream: KWOK keeps a follow stream open after
