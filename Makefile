@@ -7,7 +7,7 @@ BIN     := bin/kubectl-druid_logs
 PREFIX  ?= $(HOME)/.local
 GOFILES := $(shell git ls-files '*.go' 2>/dev/null)
 
-.PHONY: help build install test test-unit test-e2e lint clean
+.PHONY: help build install test test-unit test-e2e lint clean fuzz
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,9 +30,13 @@ test-e2e: build ## End-to-end tests against a real kube-apiserver (builds the te
 	hack/testbed/build.sh
 	$(GO) test -count=1 -p 1 -tags e2e -timeout 60m ./test/...
 
-lint: ## go vet and gofmt check
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: ## go vet, staticcheck and gofmt check
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
+	$(STATICCHECK) ./...
+	$(STATICCHECK) -tags e2e ./test/...
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 clean: ## Remove build output
@@ -42,3 +46,9 @@ clean: ## Remove build output
 demo: build ## A throwaway local cluster with a simulated Druid task, followed live (first run builds it: ~10 min)
 	hack/testbed/build.sh
 	$(GO) run ./hack/demo -plugin $(BIN)
+
+FUZZTIME ?= 20s
+fuzz: ## Run each fuzz target for $(FUZZTIME) (bounded, for CI)
+	$(GO) test -run='^$$' -fuzz='^FuzzJobNames$$' -fuzztime=$(FUZZTIME) ./pkg/druid
+	$(GO) test -run='^$$' -fuzz='^FuzzSplitTimestamp$$' -fuzztime=$(FUZZTIME) ./pkg/follow
+	$(GO) test -run='^$$' -fuzz='^FuzzResumeSkip$$' -fuzztime=$(FUZZTIME) ./pkg/follow

@@ -12,6 +12,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ func main() {
 // run dispatches to a subcommand; it is main without the process exit.
 func run(args []string, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: dist archive|checksums [flags] FILE...")
+		return errors.New("usage: dist archive|checksums [flags] FILE")
 	}
 	fs := flag.NewFlagSet("dist "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)

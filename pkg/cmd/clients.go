@@ -3,10 +3,13 @@ package cmd
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/retry"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -23,6 +26,9 @@ type Clients struct {
 // clients builds the API clients from the kubeconfig flags. No discovery
 // and no API request happens here.
 func (g *Globals) newClients() (*Clients, error) {
+	if err := noCluster(g.ConfigFlags); err != nil {
+		return nil, err
+	}
 	ns, _, err := g.ConfigFlags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, kubeconfigError(err)
@@ -40,6 +46,11 @@ func (g *Globals) newClients() (*Clients, error) {
 	if g.Debug {
 		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &debugTransport{next: rt, debugf: debugf} })
 	}
+	// Retry GETs (LIST and WATCH included) on 429, 5xx and refused or reset
+	// connections: 4 requests at most per call, client-go's own retries
+	// included. Wrapped after the debug transport, so --debug shows every
+	// attempt.
+	cfg.Wrap(retry.Wrapper(retry.Policy{Notify: debugf}))
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, kubeconfigError(err)
@@ -57,6 +68,28 @@ func (g *Globals) debugf(format string, args ...any) {
 	if g.Debug {
 		fmt.Fprintf(g.ErrOut, "debug: "+format+"\n", args...)
 	}
+}
+
+// noCluster refuses client-go's fallback to http://localhost:8080 when no
+// kubeconfig names a cluster, --server is not set and the plugin does not
+// run in a pod: the user forgot KUBECONFIG, and a request to whatever
+// listens on localhost:8080 helps nobody.
+func noCluster(cf *genericclioptions.ConfigFlags) error {
+	raw, err := cf.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return nil // a broken kubeconfig is reported with its own error
+	}
+	if len(raw.Clusters) > 0 || (cf.APIServer != nil && *cf.APIServer != "") || os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
+	}
+	where := "~/.kube/config does not exist"
+	if env := os.Getenv("KUBECONFIG"); env != "" {
+		where = "KUBECONFIG=" + env + " names no cluster"
+	}
+	if cf.KubeConfig != nil && *cf.KubeConfig != "" {
+		where = *cf.KubeConfig + " names no cluster"
+	}
+	return exitcode.New(exitcode.Usage, "kubeconfig: no cluster configured ("+where+"): set KUBECONFIG or pass --kubeconfig", nil)
 }
 
 func kubeconfigError(err error) error {

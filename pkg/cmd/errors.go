@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -32,6 +33,7 @@ func classify(err error) error {
 		ovlNF  *overlord.NotFoundError
 		ovlLog *overlord.NoLogError
 		ovlErr *overlord.HTTPError
+		cert   *tls.CertificateVerificationError
 	)
 	switch {
 	case errors.As(err, &coded):
@@ -62,6 +64,11 @@ func classify(err error) error {
 			" (raise --request-timeout if the server is slow)", err)
 	case apierrors.IsTooManyRequests(err):
 		return exitcode.New(exitcode.Error, "the API server is throttling requests (429): "+oneLine(apiMessage(err)), err)
+	case errors.As(err, &cert):
+		return exitcode.New(exitcode.Error, "the API server's certificate is not trusted: "+oneLine(cert.Error())+
+			" (check the certificate-authority of the kubeconfig cluster, and the server address)", err)
+	case apiCode(err) >= 500:
+		return exitcode.New(exitcode.Error, fmt.Sprintf("the API server failed (%d): %s", apiCode(err), oneLine(apiMessage(err))), err)
 	case errors.As(err, &netErr) || strings.Contains(err.Error(), "connection refused"):
 		return exitcode.New(exitcode.Error, "cannot reach the API server: "+oneLine(err.Error()), err)
 	}
@@ -100,6 +107,14 @@ func notFoundMessage(nf *locate.NotFoundError) string {
 		b.WriteString("\n  Note: the task ID contains a quote character; was it pasted with quotes?")
 	}
 	return b.String()
+}
+
+func apiCode(err error) int32 {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) {
+		return st.Status().Code
+	}
+	return 0
 }
 
 func apiMessage(err error) string {
