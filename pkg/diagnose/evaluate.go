@@ -40,6 +40,8 @@ func Evaluate(obs *Observation) *Report {
 	logs := skippedAfter(CheckLogs, container)
 	if passed(container) {
 		logs = logsCheck(obs)
+	} else if container.Status == Fail {
+		terminated = skippedAfter(CheckTerminated, container)
 	}
 	if rep.Reason == "" && job.Status == Fail {
 		rep.Reason = job.Message

@@ -106,7 +106,7 @@ func TestEvaluateChecklist(t *testing.T) {
 				p.Spec.Containers[0].Name = "primary"
 				p.Status.ContainerStatuses[0].Name = "primary"
 			})
-		}, "ok ok ok fail skipped ok ok skipped", exitcode.Misconfigured, `found: primary`},
+		}, "ok ok ok fail skipped ok skipped skipped", exitcode.Misconfigured, `found: primary`},
 		{"pods/log forbidden", func() *Observation {
 			o := scenario(func(*corev1.Pod) {})
 			o.Log.Err = forbidden
