@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -211,7 +212,14 @@ func (g *groupRun) followMember(ctx context.Context, job *batchv1.Job, label str
 		return nil
 	}
 	o.status("%sfollowing pod %s", prefix, r.Pod.Name)
+	o.clients.Debugf("group: %d tasks known, %d goroutines", g.size(), runtime.NumGoroutine())
 	return o.streamTask(ctx, r, g.out, prefix)
+}
+
+func (g *groupRun) size() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.member)
 }
 
 // finished reports whether every member seen has ended (an MSQ controller
