@@ -38,9 +38,12 @@ func Evaluate(obs *Observation) *Report {
 		running, container, terminated = runningCheck(obs), containerCheck(obs), terminatedCheck(obs)
 	}
 	logs := skippedAfter(CheckLogs, container)
-	if passed(container) {
+	switch {
+	case passed(container) && running.Status == Fail:
+		logs = skippedAfter(CheckLogs, running)
+	case passed(container):
 		logs = logsCheck(obs)
-	} else if container.Status == Fail {
+	case container.Status == Fail:
 		terminated = skippedAfter(CheckTerminated, container)
 	}
 	if rep.Reason == "" && job.Status == Fail {

@@ -93,14 +93,14 @@ func TestEvaluateChecklist(t *testing.T) {
 			o.PodEvents = []corev1.Event{{Type: "Warning", Reason: "FailedScheduling", Message: "0/3 nodes are available"}}
 			o.Log = LogProbe{Tried: true}
 			return o
-		}, "ok ok fail ok ok ok ok skipped", exitcode.NotRunning, "FailedScheduling"},
+		}, "ok ok fail ok skipped ok ok skipped", exitcode.NotRunning, "FailedScheduling"},
 		{"image pull backoff with an IP", func() *Observation {
 			o := scenario(func(p *corev1.Pod) {
 				p.Status.ContainerStatuses[0].State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}
 			})
 			o.Log = LogProbe{Tried: true, Err: apierrors.NewBadRequest(`container "main" in pod "x" is waiting to start: trying and failing to pull image`)}
 			return o
-		}, "ok ok fail ok fail ok ok skipped", exitcode.NotRunning, "ImagePullBackOff"},
+		}, "ok ok fail ok skipped ok ok skipped", exitcode.NotRunning, "ImagePullBackOff"},
 		{"wrong container name", func() *Observation {
 			return scenario(func(p *corev1.Pod) {
 				p.Spec.Containers[0].Name = "primary"
