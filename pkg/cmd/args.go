@@ -48,3 +48,15 @@ func completeTaskIDs(g *Globals) cobra.CompletionFunc {
 		return ids, cobra.ShellCompDirectiveNoFileComp
 	}
 }
+
+// taskClients checks a TASK_ID argument and an -o json|yaml value, then
+// builds the clients: the common start of the commands about one task.
+func (g *Globals) taskClients(taskID, output string) (*Clients, error) {
+	if err := druid.ValidateTaskID(taskID); err != nil {
+		return nil, classify(err)
+	}
+	if err := checkOutputFormat(output, "json", "yaml"); err != nil {
+		return nil, err
+	}
+	return g.newClients()
+}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -54,13 +53,7 @@ checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
 		ValidArgsFunction: completeTaskIDs(g),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.TaskID = args[0]
-			if err := druid.ValidateTaskID(o.TaskID); err != nil {
-				return classify(err)
-			}
-			if err := checkOutputFormat(o.Output, "json", "yaml"); err != nil {
-				return err
-			}
-			cl, err := g.newClients()
+			cl, err := g.taskClients(o.TaskID, o.Output)
 			if err != nil {
 				return err
 			}

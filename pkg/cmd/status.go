@@ -50,13 +50,7 @@ pod's containers. Exit code 3 when no Job belongs to the task.`,
 		ValidArgsFunction: completeTaskIDs(g),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.TaskID = args[0]
-			if err := druid.ValidateTaskID(o.TaskID); err != nil {
-				return classify(err)
-			}
-			if err := checkOutputFormat(o.Output, "json", "yaml"); err != nil {
-				return err
-			}
-			cl, err := g.newClients()
+			cl, err := g.taskClients(o.TaskID, o.Output)
 			if err != nil {
 				return err
 			}
