@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 )
 
@@ -26,7 +28,7 @@ type overlordFlags struct {
 
 func (f *overlordFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.URL, "overlord", "", "Overlord base URL (e.g. https://druid-overlord:8281): task status, and finished tasks' logs from task-log storage")
-	fs.StringVar(&f.Service, "overlord-service", "", "Reach the Overlord through the API server's service proxy: [NAMESPACE/][https:]NAME[:PORT]")
+	fs.StringVar(&f.Service, "overlord-service", "", "Reach the Overlord through the API server's service proxy: [NAMESPACE/][https:]NAME[:PORT], or \"auto\" to find its Service in the namespace")
 	fs.StringVar(&f.CredentialsFile, "overlord-credentials-file", "", "File holding user:password or a bearer token for the Overlord (else env "+
 		overlord.EnvUser+"/"+overlord.EnvPassword+" or "+overlord.EnvToken+")")
 	fs.StringVar(&f.CAFile, "overlord-ca-file", "", "CA bundle to verify the Overlord's TLS certificate")
@@ -60,9 +62,9 @@ func (f *overlordFlags) client(g *Globals, namespace string) (*overlord.Client, 
 		// proxies, so Druid credentials cannot travel that way.
 		return nil, usage(fmt.Errorf("--overlord-service cannot carry Overlord credentials: the API server proxy drops them; use --overlord URL (e.g. through kubectl port-forward)"))
 	}
-	ref, err := overlord.ParseService(f.Service)
+	ref, err := f.serviceRef(g, namespace)
 	if err != nil {
-		return nil, usage(err)
+		return nil, err
 	}
 	cfg, err := g.ConfigFlags.ToRESTConfig()
 	if err != nil {
@@ -77,6 +79,34 @@ func (f *overlordFlags) client(g *Globals, namespace string) (*overlord.Client, 
 		return nil, usage(err)
 	}
 	return c, nil
+}
+
+// serviceRef parses --overlord-service, or with "auto" picks the Overlord's
+// Service among the namespace's Services (one LIST).
+func (f *overlordFlags) serviceRef(g *Globals, namespace string) (overlord.ServiceRef, error) {
+	usage := func(err error) error { return exitcode.New(exitcode.Usage, oneLine(err.Error()), err) }
+	if f.Service != "auto" {
+		ref, err := overlord.ParseService(f.Service)
+		if err != nil {
+			return ref, usage(err)
+		}
+		return ref, nil
+	}
+	cl, err := g.newClients()
+	if err != nil {
+		return overlord.ServiceRef{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	list, err := cl.Kube.CoreV1().Services(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return overlord.ServiceRef{}, classify(err)
+	}
+	ref, err := overlord.DiscoverService(list.Items)
+	if err != nil {
+		return ref, usage(fmt.Errorf("--overlord-service auto: %w", err))
+	}
+	return ref, nil
 }
 
 // maxTailWindow bounds how far back --tail reads a finished task's log.

@@ -128,6 +128,10 @@ func TestOverlordThroughTheServiceProxy(t *testing.T) {
 	if strings.Contains(got, "never heard") {
 		t.Fatalf("a proxy refusal must not read as an unknown task: %s", got)
 	}
+	rep, _ = checkJSON(t, "query-via-proxy", "-n", ns, "--overlord-service", "auto")
+	if got := findCheck(t, rep, "overlord"); !strings.Contains(got, "/services/druid-overlord:8081/proxy/") {
+		t.Fatalf("--overlord-service auto did not find the Service: %s", got)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
