@@ -52,3 +52,8 @@ fuzz: ## Run each fuzz target for $(FUZZTIME) (bounded, for CI)
 	$(GO) test -run='^$$' -fuzz='^FuzzJobNames$$' -fuzztime=$(FUZZTIME) ./pkg/druid
 	$(GO) test -run='^$$' -fuzz='^FuzzSplitTimestamp$$' -fuzztime=$(FUZZTIME) ./pkg/follow
 	$(GO) test -run='^$$' -fuzz='^FuzzResumeSkip$$' -fuzztime=$(FUZZTIME) ./pkg/follow
+
+.PHONY: bench
+bench: build ## Benchmark vs kubectl logs -f, stern and curl on the test bed; writes README's Performance table (~6 min)
+	hack/testbed/build.sh
+	$(GO) run ./hack/bench -plugin $(BIN)

@@ -3,9 +3,11 @@
 // It always asks the server for timestamps, remembers the timestamp of the
 // last line printed and how many lines carried it, and on a reconnect asks
 // again with sinceTime and skips what was already printed: no line lost,
-// none repeated. It stops once the container has ended and a final,
-// non-follow read has drained the log, even when the server would keep a
-// follow stream open forever. The hot path writes whole read chunks to one
+// none repeated. It stops once the container has ended and its log is
+// drained: a stream the server ends after the container's end is complete (a
+// kubelet ends it once the file is sent); a stream that ended just before the
+// container did, or stays silent after it (a server that never ends it), is
+// drained with one final, non-follow read. The hot path writes whole read chunks to one
 // buffered writer and allocates nothing per line.
 //
 // The package knows nothing of Druid, cobra or client-go clients: it takes an

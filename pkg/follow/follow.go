@@ -116,15 +116,22 @@ func (f *Follower) Run(ctx context.Context, ended <-chan struct{}) error {
 			return nil // the pod is gone: nothing is left to read
 		}
 		if cut {
-			continue // the container ended mid-stream: drain with a final read now
+			continue // a silent stream outlived the container: drain with a final read now
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) && !sleep(ctx, f.opts.EndGrace, ended) {
-			// A real kubelet ends the stream when the container exits,
-			// usually just before the pod watch says so: not a drop.
-			if ctx.Err() != nil {
-				return ctx.Err()
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			if isClosed(ended) {
+				// The server ended the stream after the container ended:
+				// a kubelet does so once the file is drained. Complete.
+				return nil
 			}
-			continue
+			if !sleep(ctx, f.opts.EndGrace, ended) {
+				// The container ended just after the stream did: the
+				// end may have been a cut, so drain with a final read.
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				continue
+			}
 		}
 		if progressed {
 			failures, backoff = 0, f.opts.MinBackoff
@@ -165,6 +172,8 @@ func (f *Follower) requestOptions(follow bool) *corev1.PodLogOptions {
 // final read: the next request returns it whole.
 func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan struct{}, final bool) (cut bool, err error) {
 	var byEnd atomic.Bool
+	var lastRead atomic.Int64 // UnixNano of the last read that returned data
+	lastRead.Store(time.Now().UnixNano())
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -173,8 +182,28 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 		}
 		select {
 		case <-ended:
-			byEnd.Store(true)
-			rc.Close()
+			// A kubelet ends the stream itself once the ended container's
+			// file is drained: keep reading while data flows, and cut only
+			// a stream that stays silent for EndGrace (one that never ends).
+			for {
+				idle := time.Since(time.Unix(0, lastRead.Load()))
+				if idle >= f.opts.EndGrace {
+					byEnd.Store(true)
+					rc.Close()
+					return
+				}
+				t := time.NewTimer(f.opts.EndGrace - idle)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					rc.Close()
+					return
+				case <-done:
+					t.Stop()
+					return
+				}
+			}
 		case <-ctx.Done():
 			rc.Close()
 		case <-done:
@@ -192,6 +221,9 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 			}
 		}
 		n, rerr := rc.Read(f.buf[end:])
+		if n > 0 {
+			lastRead.Store(time.Now().UnixNano())
+		}
 		end += n
 		for {
 			i := bytes.IndexByte(f.buf[start:end], '\n')

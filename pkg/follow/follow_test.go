@@ -230,3 +230,45 @@ func TestSplitTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// endsAfter closes ended when its content is half read, then serves the
+// rest and a clean EOF, as a kubelet does when the container exits while
+// its file is still being sent.
+type endsAfter struct {
+	r     *bytes.Reader
+	half  int64
+	ended chan struct{}
+	once  sync.Once
+}
+
+func (e *endsAfter) Read(p []byte) (int, error) {
+	if e.r.Size()-int64(e.r.Len()) >= e.half {
+		e.once.Do(func() { close(e.ended) })
+	}
+	return e.r.Read(p[:min(len(p), 100)])
+}
+
+func (e *endsAfter) Close() error { return nil }
+
+func TestAStreamThatEndsAfterTheContainerIsReadToItsEndWithoutAnotherRequest(t *testing.T) {
+	var b strings.Builder
+	var want strings.Builder
+	for _, l := range testLog(200) {
+		b.WriteString(l.ts.Format(time.RFC3339Nano) + " " + l.text + "\n")
+		want.WriteString(l.text + "\n")
+	}
+	ended := make(chan struct{})
+	requests := 0
+	open := func(context.Context, *corev1.PodLogOptions) (io.ReadCloser, error) {
+		requests++
+		r := bytes.NewReader([]byte(b.String()))
+		return &endsAfter{r: r, half: r.Size() / 2, ended: ended}, nil
+	}
+	var out bytes.Buffer
+	if err := New(open, &out, quick(Options{})).Run(context.Background(), ended); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want.String() || requests != 1 {
+		t.Fatalf("%d requests, %d of %d bytes printed", requests, out.Len(), want.Len())
+	}
+}
