@@ -57,3 +57,4 @@ fuzz: ## Run each fuzz target for $(FUZZTIME) (bounded, for CI)
 bench: build ## Benchmark vs kubectl logs -f, stern and curl on the test bed; writes README's Performance table (~6 min)
 	hack/testbed/build.sh
 	$(GO) run ./hack/bench -plugin $(BIN)
+	$(GO) test -run='^$$' -fuzz='^FuzzTaskStatusDecoding$$' -fuzztime=$(FUZZTIME) ./pkg/overlord
