@@ -52,9 +52,9 @@ fuzz: ## Run each fuzz target for $(FUZZTIME) (bounded, for CI)
 	$(GO) test -run='^$$' -fuzz='^FuzzJobNames$$' -fuzztime=$(FUZZTIME) ./pkg/druid
 	$(GO) test -run='^$$' -fuzz='^FuzzSplitTimestamp$$' -fuzztime=$(FUZZTIME) ./pkg/follow
 	$(GO) test -run='^$$' -fuzz='^FuzzResumeSkip$$' -fuzztime=$(FUZZTIME) ./pkg/follow
+	$(GO) test -run='^$$' -fuzz='^FuzzTaskStatusDecoding$$' -fuzztime=$(FUZZTIME) ./pkg/overlord
 
 .PHONY: bench
 bench: build ## Benchmark vs kubectl logs -f, stern and curl on the test bed; writes README's Performance table (~6 min)
 	hack/testbed/build.sh
 	$(GO) run ./hack/bench -plugin $(BIN)
-	$(GO) test -run='^$$' -fuzz='^FuzzTaskStatusDecoding$$' -fuzztime=$(FUZZTIME) ./pkg/overlord
