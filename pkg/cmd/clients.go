@@ -103,6 +103,10 @@ type debugTransport struct {
 	debugf func(string, ...any)
 }
 
+// WrappedRoundTripper lets client-go reach the transport underneath to
+// cancel a request (utilnet.RoundTripperWrapper).
+func (d *debugTransport) WrappedRoundTripper() http.RoundTripper { return d.next }
+
 func (d *debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := d.next.RoundTrip(req)

@@ -87,6 +87,10 @@ func New(next http.RoundTripper, p Policy) *Transport {
 	return &Transport{Next: next, Policy: p}
 }
 
+// WrappedRoundTripper exposes Next, so client-go can cancel a request that
+// hits --request-timeout through this wrapper (utilnet.RoundTripperWrapper).
+func (t *Transport) WrappedRoundTripper() http.RoundTripper { return t.Next }
+
 // Wrapper returns a function for rest.Config.Wrap that installs a Transport
 // with policy p.
 func Wrapper(p Policy) func(http.RoundTripper) http.RoundTripper {
