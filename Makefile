@@ -47,8 +47,8 @@ demo: build ## A throwaway local cluster with a simulated Druid task, followed l
 	hack/testbed/build.sh
 	$(GO) run ./hack/demo -plugin $(BIN)
 
-FUZZTIME ?= 20s
-fuzz: ## Run each fuzz target for $(FUZZTIME) (bounded, for CI)
+FUZZTIME ?= 200000x
+fuzz: ## Run each fuzz target for $(FUZZTIME) executions (bounded, for CI)
 	$(GO) test -run='^$$' -fuzz='^FuzzJobNames$$' -fuzztime=$(FUZZTIME) ./pkg/druid
 	$(GO) test -run='^$$' -fuzz='^FuzzSplitTimestamp$$' -fuzztime=$(FUZZTIME) ./pkg/follow
 	$(GO) test -run='^$$' -fuzz='^FuzzResumeSkip$$' -fuzztime=$(FUZZTIME) ./pkg/follow
