@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"net/http"
 	"os"
 	"time"
@@ -93,7 +94,7 @@ func noCluster(cf *genericclioptions.ConfigFlags) error {
 }
 
 func kubeconfigError(err error) error {
-	return exitcode.New(exitcode.Usage, "kubeconfig: "+oneLine(err.Error()), err)
+	return exitcode.New(exitcode.Usage, "kubeconfig: "+msg.OneLine(err.Error()), err)
 }
 
 // debugTransport prints one line per API request: method, URL, status and

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"net"
 	"strings"
 
@@ -45,7 +46,7 @@ func classify(err error) error {
 	case errors.As(err, &amb):
 		return exitcode.New(exitcode.Usage, amb.Error(), err)
 	case apierrors.IsForbidden(err):
-		return exitcode.New(exitcode.Forbidden, "permission denied: "+oneLine(apiMessage(err))+
+		return exitcode.New(exitcode.Forbidden, "permission denied: "+msg.OneLine(msg.APIMessage(err))+
 			"\n  The plugin needs get/list/watch on jobs (batch) and pods, and get on pods/log; "+
 			"'kubectl druid-logs check TASK_ID' lists what is missing.", err)
 	case apierrors.IsUnauthorized(err):
@@ -54,25 +55,25 @@ func classify(err error) error {
 	case errors.As(err, &ovlNF):
 		return exitcode.New(exitcode.NotFound, "the Overlord does not know task "+ovlNF.TaskID+" (404)", err)
 	case errors.As(err, &ovlLog):
-		return exitcode.New(exitcode.NotRunning, "the Overlord has no log for this task: "+oneLine(ovlLog.Message), err)
+		return exitcode.New(exitcode.NotRunning, "the Overlord has no log for this task: "+msg.OneLine(ovlLog.Message), err)
 	case errors.As(err, &ovlErr) && ovlErr.Unauthorized():
-		return exitcode.New(exitcode.Forbidden, "the Overlord refused the credentials: "+oneLine(ovlErr.Error()), err)
+		return exitcode.New(exitcode.Forbidden, "the Overlord refused the credentials: "+msg.OneLine(ovlErr.Error()), err)
 	case errors.As(err, &gaveUp):
 		return exitcode.New(exitcode.Error, gaveUp.Error(), err)
 	case errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err):
-		return exitcode.New(exitcode.Error, "timed out talking to the API server: "+oneLine(err.Error())+
+		return exitcode.New(exitcode.Error, "timed out talking to the API server: "+msg.OneLine(err.Error())+
 			" (raise --request-timeout if the server is slow)", err)
 	case apierrors.IsTooManyRequests(err):
-		return exitcode.New(exitcode.Error, "the API server is throttling requests (429): "+oneLine(apiMessage(err)), err)
+		return exitcode.New(exitcode.Error, "the API server is throttling requests (429): "+msg.OneLine(msg.APIMessage(err)), err)
 	case errors.As(err, &cert):
-		return exitcode.New(exitcode.Error, "the API server's certificate is not trusted: "+oneLine(cert.Error())+
+		return exitcode.New(exitcode.Error, "the API server's certificate is not trusted: "+msg.OneLine(cert.Error())+
 			" (check the certificate-authority of the kubeconfig cluster, and the server address)", err)
 	case apiCode(err) >= 500:
-		return exitcode.New(exitcode.Error, fmt.Sprintf("the API server failed (%d): %s", apiCode(err), oneLine(apiMessage(err))), err)
+		return exitcode.New(exitcode.Error, fmt.Sprintf("the API server failed (%d): %s", apiCode(err), msg.OneLine(msg.APIMessage(err))), err)
 	case errors.As(err, &netErr) || strings.Contains(err.Error(), "connection refused"):
-		return exitcode.New(exitcode.Error, "cannot reach the API server: "+oneLine(err.Error()), err)
+		return exitcode.New(exitcode.Error, "cannot reach the API server: "+msg.OneLine(err.Error()), err)
 	}
-	return exitcode.New(exitcode.Error, oneLine(err.Error()), err)
+	return exitcode.New(exitcode.Error, msg.OneLine(err.Error()), err)
 }
 
 func notFoundMessage(nf *locate.NotFoundError) string {
@@ -115,22 +116,6 @@ func apiCode(err error) int32 {
 		return st.Status().Code
 	}
 	return 0
-}
-
-func apiMessage(err error) string {
-	var st apierrors.APIStatus
-	if errors.As(err, &st) && st.Status().Message != "" {
-		return st.Status().Message
-	}
-	return err.Error()
-}
-
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // shorten keeps error messages one readable line for absurd inputs.

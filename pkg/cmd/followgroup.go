@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"hash/fnv"
 	"io"
 	"os"
@@ -255,7 +256,7 @@ func (g *groupRun) result() error {
 		c := exitcode.OK
 		if m.err != nil {
 			c, _ = exitcode.CodeOf(classify(m.err))
-			failed = append(failed, fmt.Sprintf("%s: %s", m.label, oneLine(classify(m.err).Error())))
+			failed = append(failed, fmt.Sprintf("%s: %s", m.label, msg.OneLine(classify(m.err).Error())))
 		}
 		code = worse(code, c)
 	}

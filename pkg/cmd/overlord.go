@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"io"
 	"os"
 	"time"
@@ -37,7 +38,7 @@ func (f *overlordFlags) addFlags(fs *pflag.FlagSet) {
 
 // client builds the Overlord client, or returns nil when none is configured.
 func (f *overlordFlags) client(g *Globals, namespace string) (*overlord.Client, error) {
-	usage := func(err error) error { return exitcode.New(exitcode.Usage, oneLine(err.Error()), err) }
+	usage := func(err error) error { return exitcode.New(exitcode.Usage, msg.OneLine(err.Error()), err) }
 	switch {
 	case f.URL == "" && f.Service == "":
 		return nil, nil
@@ -84,7 +85,7 @@ func (f *overlordFlags) client(g *Globals, namespace string) (*overlord.Client, 
 // serviceRef parses --overlord-service, or with "auto" picks the Overlord's
 // Service among the namespace's Services (one LIST).
 func (f *overlordFlags) serviceRef(g *Globals, namespace string) (overlord.ServiceRef, error) {
-	usage := func(err error) error { return exitcode.New(exitcode.Usage, oneLine(err.Error()), err) }
+	usage := func(err error) error { return exitcode.New(exitcode.Usage, msg.OneLine(err.Error()), err) }
 	if f.Service != "auto" {
 		ref, err := overlord.ParseService(f.Service)
 		if err != nil {
@@ -165,7 +166,7 @@ func (o *FollowOptions) fromOverlord(ctx context.Context, r *locate.Resolution) 
 		return true, exitcode.New(exitcode.NotFound, notFoundMessage(r.NotFound)+
 			"\n  The Overlord does not know this task either (404): a wrong ID, or another Druid cluster.", err)
 	case err != nil:
-		o.status("note: could not ask the Overlord (%s): %s", o.overlord, oneLine(classify(err).Error()))
+		o.status("note: could not ask the Overlord (%s): %s", o.overlord, msg.OneLine(classify(err).Error()))
 		return false, nil
 	}
 	s := st.Status
@@ -177,11 +178,11 @@ func (o *FollowOptions) fromOverlord(ctx context.Context, r *locate.Resolution) 
 			return true, err
 		}
 		if !s.Succeeded() {
-			msg := "task " + o.TaskID + " FAILED per the Overlord"
+			text := "task " + o.TaskID + " FAILED per the Overlord"
 			if s.ErrorMsg != "" {
-				msg += ": " + oneLine(s.ErrorMsg)
+				text += ": " + msg.OneLine(s.ErrorMsg)
 			}
-			return true, exitcode.New(exitcode.ContainerFailed, msg, nil)
+			return true, exitcode.New(exitcode.ContainerFailed, text, nil)
 		}
 		return true, nil
 	case r.NotFound != nil && s.Pending() && !o.Wait:

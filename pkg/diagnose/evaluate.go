@@ -1,8 +1,8 @@
 package diagnose
 
 import (
-	"errors"
 	"fmt"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"sort"
 	"strings"
 
@@ -74,7 +74,7 @@ func jobCheck(obs *Observation) Check {
 		if apierrors.IsForbidden(obs.ResolveErr) || apierrors.IsUnauthorized(obs.ResolveErr) {
 			code = exitcode.Forbidden
 		}
-		c := newCheck(CheckJob, Fail, code, "cannot look up the task's Job: "+oneLine(obs.ResolveErr.Error()))
+		c := newCheck(CheckJob, Fail, code, "cannot look up the task's Job: "+msg.OneLine(obs.ResolveErr.Error()))
 		c.Hint = "kubectl get jobs -n " + obs.Namespace + " -l " + druid.PeonSelector
 		return c
 	}
@@ -110,7 +110,7 @@ func jobNotFound(obs *Observation, nf *locate.NotFoundError) Check {
 		c.Hint = fmt.Sprintf("kubectl druid-logs check %s -n %s", obs.TaskID, obs.Elsewhere[0])
 		return c
 	case obs.ElsewhereErr != nil:
-		c.add("could not search other namespaces: %s", oneLine(obs.ElsewhereErr.Error()))
+		c.add("could not search other namespaces: %s", msg.OneLine(obs.ElsewhereErr.Error()))
 	case !obs.AllNamespaces:
 		c.add("no other namespace has it either")
 	}
@@ -130,15 +130,15 @@ func podCheck(obs *Observation) Check {
 		st := druid.Evaluate(r.Job, nil, obs.Container, obs.Now)
 		c := newCheck(CheckPod, Fail, exitcode.NotRunning, "Job "+r.Job.Name+" has no pod: "+st.Reason)
 		for _, cond := range r.Job.Status.Conditions {
-			c.add("job condition %s=%s: %s %s", cond.Type, cond.Status, cond.Reason, oneLine(cond.Message))
+			c.add("job condition %s=%s: %s %s", cond.Type, cond.Status, cond.Reason, msg.OneLine(cond.Message))
 		}
 		addEvents(&c, obs.JobEvents, obs.EventsErr, false)
 		c.Hint = "kubectl describe job -n " + r.Namespace + " " + r.Job.Name
 		return c
 	}
 	c := newCheck(CheckPod, OK, exitcode.OK, "pod "+r.Pod.Name+" exists")
-	c.add("phase: %s", orNone(string(r.Pod.Status.Phase)))
-	c.add("node: %s", orNone(r.Pod.Spec.NodeName))
+	c.add("phase: %s", msg.OrNone(string(r.Pod.Status.Phase)))
+	c.add("node: %s", msg.OrNone(r.Pod.Spec.NodeName))
 	if r.PodCount > 1 {
 		c.Status = Warning
 		c.add("the Job has %d pods; the newest is used", r.PodCount)
@@ -168,11 +168,11 @@ func runningCheck(obs *Observation) Check {
 		return c
 	}
 	c := newCheck(CheckRunning, Fail, exitcode.NotRunning, "PENDING: "+st.Reason)
-	c.add("Druid's rule: RUNNING once the pod has an IP; pod IP: %s", orNone(pod.Status.PodIP))
-	c.add("phase: %s", orNone(string(pod.Status.Phase)))
+	c.add("Druid's rule: RUNNING once the pod has an IP; pod IP: %s", msg.OrNone(pod.Status.PodIP))
+	c.add("phase: %s", msg.OrNone(string(pod.Status.Phase)))
 	for _, cond := range pod.Status.Conditions {
 		if cond.Status != corev1.ConditionTrue {
-			c.add("condition %s=%s: %s %s", cond.Type, cond.Status, cond.Reason, oneLine(cond.Message))
+			c.add("condition %s=%s: %s %s", cond.Type, cond.Status, cond.Reason, msg.OneLine(cond.Message))
 		}
 	}
 	addWaiting(&c, pod)
@@ -216,7 +216,7 @@ func logsCheck(obs *Observation) Check {
 	case apierrors.IsBadRequest(p.Err):
 		code = exitcode.NotRunning // "container ... is waiting to start"
 	}
-	c := newCheck(CheckLogs, Fail, code, "cannot open the log stream: "+oneLine(apiOrErr(p.Err)))
+	c := newCheck(CheckLogs, Fail, code, "cannot open the log stream: "+msg.OneLine(msg.APIMessage(p.Err)))
 	c.Hint = fmt.Sprintf("kubectl logs -n %s %s -c %s --tail 5", r.Namespace, r.Pod.Name, obs.Container)
 	return c
 }
@@ -226,7 +226,7 @@ func permissionsCheck(obs *Observation) Check {
 	for _, a := range obs.Access {
 		switch {
 		case a.Err != nil:
-			unknown = append(unknown, a.String()+": "+oneLine(a.Err.Error()))
+			unknown = append(unknown, a.String()+": "+msg.OneLine(a.Err.Error()))
 		case !a.Allowed:
 			missing = append(missing, a.String())
 		}
@@ -273,16 +273,16 @@ func terminatedCheck(obs *Observation) Check {
 	}
 	c := newCheck(CheckTerminated, Fail, exitcode.ContainerFailed, "failed: "+st.Reason)
 	if t != nil {
-		c.add("exit code %d, reason %s", t.ExitCode, orNone(t.Reason))
+		c.add("exit code %d, reason %s", t.ExitCode, msg.OrNone(t.Reason))
 		if !t.FinishedAt.IsZero() {
 			c.add("finished at %s", t.FinishedAt.UTC().Format("2006-01-02T15:04:05Z"))
 		}
 		if t.Message != "" {
-			c.add("message: %s", oneLine(t.Message))
+			c.add("message: %s", msg.OneLine(t.Message))
 		}
 	}
 	if r.Pod.Status.Reason != "" {
-		c.add("pod reason %s: %s", r.Pod.Status.Reason, oneLine(r.Pod.Status.Message))
+		c.add("pod reason %s: %s", r.Pod.Status.Reason, msg.OneLine(r.Pod.Status.Message))
 	}
 	c.Hint = "kubectl describe pod -n " + r.Namespace + " " + r.Pod.Name
 	if t != nil && t.Reason == "OOMKilled" {
@@ -294,7 +294,7 @@ func terminatedCheck(obs *Observation) Check {
 func addWaiting(c *Check, pod *corev1.Pod) {
 	for _, cs := range append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
 		if w := cs.State.Waiting; w != nil {
-			c.add("container %s waiting: %s %s", cs.Name, w.Reason, oneLine(w.Message))
+			c.add("container %s waiting: %s %s", cs.Name, w.Reason, msg.OneLine(w.Message))
 		}
 	}
 }
@@ -302,14 +302,14 @@ func addWaiting(c *Check, pod *corev1.Pod) {
 // addEvents adds the events, newest last; warnings only unless all.
 func addEvents(c *Check, events []corev1.Event, err error, all bool) {
 	if err != nil {
-		c.add("events unavailable: %s", oneLine(err.Error()))
+		c.add("events unavailable: %s", msg.OneLine(err.Error()))
 		return
 	}
 	sorted := append([]corev1.Event(nil), events...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].LastTimestamp.Before(&sorted[j].LastTimestamp) })
 	for _, e := range sorted {
 		if all || e.Type == corev1.EventTypeWarning {
-			c.add("event %s %s: %s", e.Type, e.Reason, oneLine(e.Message))
+			c.add("event %s %s: %s", e.Type, e.Reason, msg.OneLine(e.Message))
 		}
 	}
 }
@@ -326,29 +326,6 @@ func ruleWords(r druid.Rule) string {
 		return "label search by task.id annotation"
 	}
 	return string(r)
-}
-
-func apiOrErr(err error) string {
-	var st apierrors.APIStatus
-	if errors.As(err, &st) && st.Status().Message != "" {
-		return st.Status().Message
-	}
-	return err.Error()
-}
-
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "<none>"
-	}
-	return s
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

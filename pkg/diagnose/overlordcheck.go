@@ -3,6 +3,7 @@ package diagnose
 import (
 	"errors"
 	"fmt"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
@@ -26,19 +27,19 @@ func overlordCheck(obs *Observation) Check {
 		c.Hint = "list the Overlord's tasks: GET /druid/indexer/v1/tasks?state=running (or the web console's Tasks view)"
 		return c
 	case errors.As(p.Err, &he) && he.Unauthorized():
-		c := newCheck(CheckOverlord, Fail, exitcode.Forbidden, "the Overlord refused the credentials: "+oneLine(he.Error()))
+		c := newCheck(CheckOverlord, Fail, exitcode.Forbidden, "the Overlord refused the credentials: "+msg.OneLine(he.Error()))
 		c.Hint = "pass --overlord-credentials-file, or set DRUID_OVERLORD_USER/DRUID_OVERLORD_PASSWORD or DRUID_OVERLORD_TOKEN"
 		return c
 	case p.Err != nil:
-		c := newCheck(CheckOverlord, Fail, exitcode.Error, "cannot ask the Overlord: "+oneLine(p.Err.Error()))
+		c := newCheck(CheckOverlord, Fail, exitcode.Error, "cannot ask the Overlord: "+msg.OneLine(p.Err.Error()))
 		c.add("asked %s", p.Where)
 		return c
 	}
 	st := p.Status
 	c := newCheck(CheckOverlord, OK, exitcode.OK, "")
-	c.add("statusCode %s, runnerStatusCode %s, type %s, datasource %s", st.StatusCode, orNone(string(st.RunnerStatusCode)), orNone(st.Type), orNone(st.DataSource))
+	c.add("statusCode %s, runnerStatusCode %s, type %s, datasource %s", st.StatusCode, msg.OrNone(string(st.RunnerStatusCode)), msg.OrNone(st.Type), msg.OrNone(st.DataSource))
 	if st.Location.Host != "" {
-		c.add("location %s:%d (tls %d) pod %s", st.Location.Host, st.Location.Port, st.Location.TLSPort, orNone(st.Location.K8sPodName))
+		c.add("location %s:%d (tls %d) pod %s", st.Location.Host, st.Location.Port, st.Location.TLSPort, msg.OrNone(st.Location.K8sPodName))
 	}
 	switch st.Phase() {
 	case overlord.PhaseSucceeded, overlord.PhaseFailed:
@@ -50,7 +51,7 @@ func overlordCheck(obs *Observation) Check {
 		if st.Phase() == overlord.PhaseFailed {
 			c.Status, c.Code = Fail, exitcode.ContainerFailed
 			if st.ErrorMsg != "" {
-				c.add("errorMsg: %s", oneLine(st.ErrorMsg))
+				c.add("errorMsg: %s", msg.OneLine(st.ErrorMsg))
 			}
 		}
 	case overlord.PhasePending, overlord.PhaseWaiting:
@@ -58,7 +59,7 @@ func overlordCheck(obs *Observation) Check {
 		c.Message = fmt.Sprintf("queued or starting: statusCode RUNNING, runnerStatusCode %s: no pod with an IP yet, so no live log", st.RunnerStatusCode)
 		c.Hint = "kubectl druid-logs follow " + obs.TaskID + " --wait"
 	case overlord.PhaseRunning:
-		c.Message = "RUNNING on " + orNone(st.Location.Host)
+		c.Message = "RUNNING on " + msg.OrNone(st.Location.Host)
 		if r := obs.Res; r != nil && r.Pod != nil && st.Location.K8sPodName != "" && st.Location.K8sPodName != r.Pod.Name {
 			c.Status = Warning
 			c.add("the Overlord's pod %s differs from the pod found, %s", st.Location.K8sPodName, r.Pod.Name)

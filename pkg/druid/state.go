@@ -2,6 +2,7 @@ package druid
 
 import (
 	"fmt"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"sort"
 	"strings"
 	"time"
@@ -95,7 +96,7 @@ func Evaluate(job *batchv1.Job, pod *corev1.Pod, container string, now time.Time
 		return State{Phase: Pending, Waiting: waiting, Reason: pendingReason(pod, container, cs)}
 	}
 	s := State{Phase: Running, Waiting: waiting,
-		Reason: fmt.Sprintf("pod %s has IP %s on node %s", pod.Name, pod.Status.PodIP, orNone(pod.Spec.NodeName))}
+		Reason: fmt.Sprintf("pod %s has IP %s on node %s", pod.Name, pod.Status.PodIP, msg.OrNone(pod.Spec.NodeName))}
 	if waiting != "" {
 		s.Reason += "; " + waitingReason(container, cs.State.Waiting)
 	}
@@ -206,7 +207,7 @@ func terminatedReason(container string, t *corev1.ContainerStateTerminated, now 
 func waitingReason(container string, w *corev1.ContainerStateWaiting) string {
 	s := container + " waiting: " + w.Reason
 	if w.Message != "" {
-		s += " (" + firstLine(w.Message) + ")"
+		s += " (" + msg.OneLine(w.Message) + ")"
 	}
 	return s
 }
@@ -218,7 +219,7 @@ func pendingReason(pod *corev1.Pod, container string, cs *corev1.ContainerStatus
 			if r == corev1.PodReasonUnschedulable {
 				r = "FailedScheduling"
 			}
-			return strings.TrimSpace(r + ": " + firstLine(c.Message))
+			return strings.TrimSpace(r + ": " + msg.OneLine(c.Message))
 		}
 	}
 	if cs != nil && cs.State.Waiting != nil && cs.State.Waiting.Reason != "" {
@@ -227,19 +228,5 @@ func pendingReason(pod *corev1.Pod, container string, cs *corev1.ContainerStatus
 	if pod.Spec.NodeName == "" {
 		return fmt.Sprintf("pod %s is not scheduled yet", pod.Name)
 	}
-	return fmt.Sprintf("pod %s has no IP yet (phase %s, node %s)", pod.Name, orNone(string(pod.Status.Phase)), pod.Spec.NodeName)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "<none>"
-	}
-	return s
+	return fmt.Sprintf("pod %s has no IP yet (phase %s, node %s)", pod.Name, msg.OrNone(string(pod.Status.Phase)), pod.Spec.NodeName)
 }
