@@ -14,6 +14,9 @@ type logStats struct {
 	lines int
 	// textBytes is what a client prints without timestamps: every line's text plus "\n".
 	textBytes int64
+	// stampedBytes is what a client reading with timestamps=true receives: textBytes plus a
+	// fixed-width UTC timestamp ("2006-01-02T15:04:05.000000000Z") and a space per line.
+	stampedBytes int64
 	// fileBytes is the CRI file's size (timestamps and stream tags included).
 	fileBytes int64
 }
@@ -69,6 +72,7 @@ func writeLog(path string, minTextBytes int64, minLines int, seed uint64) (logSt
 		w.WriteByte('\n')
 		st.lines++
 		st.textBytes += int64(len(text)) + 1
+		st.stampedBytes += int64(len(stampBuf)+1+len(text)) + 1
 		st.fileBytes += int64(len(stampBuf)+len(" stdout F ")+len(text)) + 1
 		ts = ts.Add(time.Millisecond)
 	}

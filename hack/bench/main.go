@@ -36,6 +36,7 @@ const portOffset = 200
 // options are the command-line flags.
 type options struct {
 	plugin, readme, toolsDir, only string
+	baseline                       string
 	profileDir                     string
 	runs, p2Runs, p4Runs, manyJobs int
 	p2MB, p2Lines                  int
@@ -59,6 +60,7 @@ func main() {
 	flag.StringVar(&o.plugin, "plugin", "bin/kubectl-druid_logs", "the plugin binary to measure")
 	flag.StringVar(&o.readme, "readme", "README.md", "README to write the results into, between the bench markers (empty: do not write)")
 	flag.StringVar(&o.toolsDir, "tools-dir", defaultToolsDir(), "where stern is built (outside the repository)")
+	flag.StringVar(&o.baseline, "baseline", "", "another plugin binary to measure beside -plugin in P1 and P2 (an A/B of two builds; the README is not written)")
 	flag.StringVar(&o.only, "only", "", "comma-separated subset of P1,P2,P4,P5 (development; the README is not written)")
 	flag.IntVar(&o.runs, "runs", 15, "runs of each command for P1 and P5")
 	flag.IntVar(&o.p2Runs, "p2-runs", 5, "runs of each command for P2/P3 (each streams the whole log)")
@@ -137,7 +139,7 @@ func (b *bench) run() (code int) {
 		logf("phases %v failed: README not written", b.res.failed)
 		return 1
 	}
-	if b.opts.readme != "" && b.opts.only == "" {
+	if b.opts.readme != "" && b.opts.only == "" && b.opts.baseline == "" {
 		if err := writeReadme(b.opts.readme, md); err != nil {
 			b.fatalf("%v", err)
 		}
@@ -157,6 +159,15 @@ func (b *bench) setup() {
 		b.fatalf("plugin binary: %v (run make build)", err)
 	}
 	b.tools.plugin = o.plugin
+	if o.baseline != "" {
+		if o.baseline, err = filepath.Abs(o.baseline); err != nil {
+			b.fatalf("%v", err)
+		}
+		if _, err := os.Stat(o.baseline); err != nil {
+			b.fatalf("baseline binary: %v", err)
+		}
+		b.tools.baseline = o.baseline
+	}
 	if b.tools.stern, err = ensureStern(b.ctx, o.toolsDir); err != nil {
 		b.fatalf("%v", err)
 	}

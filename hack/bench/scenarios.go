@@ -107,7 +107,7 @@ func (b *bench) p1() {
 		b.fatalf("P1 setup: %v", err)
 	}
 	var vs []variant
-	for _, tool := range []string{toolPlugin, toolKubectl, toolStern, toolCurl} {
+	for _, tool := range b.followTools() {
 		vs = append(vs, variant{name: tool, run: func() (procResult, error) {
 			res, err := runProc(procSpec{argv: b.tools.followArgv(tool, b.kubeconfig, tg), env: b.env,
 				killAtFirstByte: true, timeout: 30 * time.Second})
@@ -118,6 +118,15 @@ func (b *bench) p1() {
 		}})
 	}
 	b.res.p1 = b.alternate("P1", b.opts.runs, true, vs)
+}
+
+// followTools are the followers compared in P1: the plugin, its -baseline build if any, kubectl,
+// stern and curl.
+func (b *bench) followTools() []string {
+	if b.tools.baseline != "" {
+		return []string{toolPlugin, toolBaseline, toolKubectl, toolStern, toolCurl}
+	}
+	return []string{toolPlugin, toolKubectl, toolStern, toolCurl}
 }
 
 // p2Variant is a P2 command: a tool reading a log of a given size.
@@ -133,7 +142,11 @@ func (b *bench) p2() {
 	vars := []p2Variant{
 		{toolPlugin, toolPlugin, b.res.big}, {toolKubectl, toolKubectl, b.res.big},
 		{toolStern, toolStern, b.res.big}, {toolCurl, toolCurl, b.res.big},
+		{toolCurlTimestamps, toolCurlTimestamps, b.res.big},
 		{"plugin 1 MB", toolPlugin, b.res.small},
+	}
+	if b.tools.baseline != "" {
+		vars = append(vars[:1], append([]p2Variant{{toolBaseline, toolBaseline, b.res.big}}, vars[1:]...)...)
 	}
 	rounds := b.opts.p2Runs
 	// Prepare all tasks before measuring, so that no set-up competes with a run for the CPU.
@@ -185,8 +198,12 @@ func (b *bench) p2() {
 				spec.killAtBytes = v.log.textBytes // stern never exits on its own
 			}
 			res, err := runProc(spec)
-			if err == nil && res.bytes != v.log.textBytes {
-				err = fmt.Errorf("printed %d bytes, want %d (exit %d, timed out %v)", res.bytes, v.log.textBytes, res.exitCode, res.timedOut)
+			want := v.log.textBytes
+			if v.tool == toolCurlTimestamps {
+				want = v.log.stampedBytes
+			}
+			if err == nil && res.bytes != want {
+				err = fmt.Errorf("printed %d bytes, want %d (exit %d, timed out %v)", res.bytes, want, res.exitCode, res.timedOut)
 			}
 			if err == nil && v.tool != toolStern && res.exitCode != 0 {
 				err = fmt.Errorf("exit code %d", res.exitCode)

@@ -18,6 +18,11 @@ const (
 	toolKubectl = "kubectl"
 	toolStern   = "stern"
 	toolCurl    = "curl"
+	// toolCurlTimestamps is curl of the very URL the plugin asks for: with timestamps=true, which
+	// its resume without loss or duplicates needs. The floor of what the plugin does.
+	toolCurlTimestamps = "curl timestamps=true"
+	// toolBaseline is another build of the plugin (-baseline), measured beside it in P1 and P2.
+	toolBaseline = "baseline"
 )
 
 // sternVersion is the stern release compared against.
@@ -26,6 +31,7 @@ const sternVersion = "v1.33.0"
 // tools are the paths and versions of the compared programs.
 type tools struct {
 	plugin, kubectl, stern, curl string
+	baseline                     string // -baseline: another build of the plugin, or empty
 	versions                     map[string]string
 	// curl's copy of the admin credentials, extracted from the kubeconfig.
 	caFile, certFile, keyFile, server string
@@ -127,13 +133,18 @@ func (t *tools) followArgv(tool, kubeconfig string, tg followTarget) []string {
 	switch tool {
 	case toolPlugin:
 		return []string{t.plugin, "--kubeconfig", kubeconfig, "follow", tg.taskID, "-n", tg.ns, "-q"}
+	case toolBaseline:
+		return []string{t.baseline, "--kubeconfig", kubeconfig, "follow", tg.taskID, "-n", tg.ns, "-q"}
 	case toolKubectl:
 		return []string{t.kubectl, "--kubeconfig", kubeconfig, "logs", "-f", "job/" + tg.job, "-c", "main", "-n", tg.ns}
 	case toolStern:
 		return []string{t.stern, "job/" + tg.job, "-c", "main", "-o", "raw", "-n", tg.ns, "--kubeconfig", kubeconfig}
-	case toolCurl:
+	case toolCurl, toolCurlTimestamps:
 		u := t.server + "/api/v1/namespaces/" + url.PathEscape(tg.ns) + "/pods/" + url.PathEscape(tg.pod) +
 			"/log?container=main&follow=true"
+		if tool == toolCurlTimestamps {
+			u += "&timestamps=true"
+		}
 		return []string{t.curl, "-sN", "--cacert", t.caFile, "--cert", t.certFile, "--key", t.keyFile, u}
 	}
 	panic("unknown tool " + tool)
