@@ -40,6 +40,12 @@ type Options struct {
 	// EndGrace is how long a cleanly ended stream waits for the container's
 	// end to be reported before it counts as a drop. Default 1s.
 	EndGrace time.Duration
+	// Coalesce is how long the follower pauses after a read that drained
+	// everything the transport had buffered, so that a busy stream is read
+	// in large batches: fewer reads, HTTP/2 window updates and writes to
+	// the output. It bounds the extra latency of a line. Default 2ms; a
+	// negative value disables it.
+	Coalesce time.Duration
 	// Notify receives one-line status messages (reconnects) for stderr.
 	Notify func(format string, args ...any)
 }
@@ -56,6 +62,11 @@ func (e *GaveUpError) Error() string {
 
 func (e *GaveUpError) Unwrap() error { return e.Err }
 
+// defaultCoalesce is Options.Coalesce's default: far below what a person can
+// see, and at the ~30 MB/s an API server streams a log it lets the transport
+// gather about 60 KB, one read instead of fifteen 4 KB ones.
+const defaultCoalesce = 2 * time.Millisecond
+
 // Follower prints one container's log to an io.Writer.
 type Follower struct {
 	opts    Options
@@ -65,6 +76,7 @@ type Follower struct {
 	skip    skipper
 	lines   int64
 	buf     []byte
+	pause   func(time.Duration) // time.Sleep; tests count the pauses
 }
 
 // New returns a Follower that reads through open and writes to out.
@@ -78,10 +90,14 @@ func New(open Opener, out io.Writer, opts Options) *Follower {
 	if opts.EndGrace <= 0 {
 		opts.EndGrace = time.Second
 	}
+	if opts.Coalesce == 0 {
+		opts.Coalesce = defaultCoalesce
+	}
 	if opts.MaxBackoff < opts.MinBackoff {
 		opts.MaxBackoff = 5 * time.Second
 	}
-	return &Follower{opts: opts, open: open, out: bufio.NewWriterSize(out, 64<<10), buf: make([]byte, 64<<10)}
+	return &Follower{opts: opts, open: open, out: bufio.NewWriterSize(out, 64<<10), buf: make([]byte, 64<<10),
+		pause: time.Sleep}
 }
 
 // Lines is how many lines have been printed.
@@ -220,6 +236,7 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 				f.buf = append(f.buf, make([]byte, len(f.buf))...)
 			}
 		}
+		room := len(f.buf) - end
 		n, rerr := rc.Read(f.buf[end:])
 		if n > 0 {
 			lastRead.Store(time.Now().UnixNano())
@@ -258,6 +275,15 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 			if ferr := f.out.Flush(); ferr != nil {
 				return false, writeError{ferr}
 			}
+		}
+		if n > 0 && n < room && f.opts.Coalesce > 0 {
+			// The read took all the transport had: the printed lines are
+			// out, so let the next batch gather instead of reading it in
+			// pieces as it arrives. A full read means more is waiting.
+			// The pause is not silence from the server: the end watchdog
+			// measures idleness from the moment reading resumes.
+			lastRead.Store(time.Now().Add(f.opts.Coalesce).UnixNano())
+			f.pause(f.opts.Coalesce)
 		}
 	}
 }

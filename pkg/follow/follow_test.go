@@ -272,3 +272,73 @@ func TestAStreamThatEndsAfterTheContainerIsReadToItsEndWithoutAnotherRequest(t *
 		t.Fatalf("%d requests, %d of %d bytes printed", requests, out.Len(), want.Len())
 	}
 }
+
+// chunkReader hands out its chunks one Read at a time, as a transport
+// returns what it has buffered so far.
+type chunkReader struct{ chunks [][]byte }
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.chunks[0])
+	if c.chunks[0] = c.chunks[0][n:]; len(c.chunks[0]) == 0 {
+		c.chunks = c.chunks[1:]
+	}
+	return n, nil
+}
+
+func (c *chunkReader) Close() error { return nil }
+
+func TestReadsThatDrainTheTransportPauseToGatherTheNextBatch(t *testing.T) {
+	lines := func(n int) []byte {
+		var b bytes.Buffer
+		for i := range n {
+			fmt.Fprintf(&b, "2026-11-26T10:00:00.%09dZ INFO [task-runner] line %06d of the peon log\n", i, i)
+		}
+		return b.Bytes()
+	}
+	small, big := lines(10), lines(1600) // big is over 100 KB: more than the 64 KB read buffer
+	tests := []struct {
+		name     string
+		coalesce time.Duration
+		chunks   [][]byte
+		pauses   int
+	}{
+		{"one short read pauses once", 0, [][]byte{small}, 1},
+		// 64 KB (full: more is waiting, read on), the rest (short), then small (short).
+		{"a full read reads on at once", 0, [][]byte{small, big, small}, 3},
+		{"disabled", -1, [][]byte{small, big, small}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []byte
+			for _, c := range tt.chunks {
+				want = append(want, c...)
+			}
+			open := func(context.Context, *corev1.PodLogOptions) (io.ReadCloser, error) {
+				return &chunkReader{chunks: append([][]byte(nil), tt.chunks...)}, nil
+			}
+			var out bytes.Buffer
+			f := New(open, &out, quick(Options{Timestamps: true, Coalesce: tt.coalesce}))
+			var pauses []time.Duration
+			f.pause = func(d time.Duration) { pauses = append(pauses, d) }
+			ended := make(chan struct{})
+			close(ended) // one final read to EOF
+			if err := f.Run(context.Background(), ended); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Fatalf("printed %d bytes, want %d", out.Len(), len(want))
+			}
+			if len(pauses) != tt.pauses {
+				t.Fatalf("%d pauses, want %d", len(pauses), tt.pauses)
+			}
+			for _, d := range pauses {
+				if d != defaultCoalesce {
+					t.Fatalf("paused %v, want %v", d, defaultCoalesce)
+				}
+			}
+		})
+	}
+}

@@ -179,7 +179,7 @@ func followWithDrop(t *testing.T, lines []line, k int) string {
 	}
 	var out bytes.Buffer
 	fl := New(open, &out, Options{Container: "main", MinBackoff: time.Nanosecond, MaxBackoff: time.Nanosecond,
-		EndGrace: time.Nanosecond, MaxFailures: 3})
+		EndGrace: time.Nanosecond, Coalesce: -1, MaxFailures: 3})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := fl.Run(ctx, ended); err != nil {
