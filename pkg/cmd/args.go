@@ -34,7 +34,7 @@ func completeTaskIDs(g *Globals) cobra.CompletionFunc {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		list, err := cl.Kube.BatchV1().Jobs(cl.Namespace).List(ctx, metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: 500})
+		list, err := cl.Kube.Jobs(cl.Namespace).List(ctx, metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: 500})
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

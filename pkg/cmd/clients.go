@@ -8,16 +8,15 @@ import (
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/retry"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
 
 // Clients are what a subcommand needs to talk to the cluster.
 type Clients struct {
-	Kube kubernetes.Interface
+	Kube kube.Interface
 	// Namespace is -n, or the kubeconfig context's namespace.
 	Namespace string
 	// Debugf prints a --debug marker (a no-op without --debug).
@@ -52,11 +51,11 @@ func (g *Globals) newClients() (*Clients, error) {
 	// included. Wrapped after the debug transport, so --debug shows every
 	// attempt.
 	cfg.Wrap(retry.Wrapper(retry.Policy{Notify: debugf}))
-	kube, err := kubernetes.NewForConfig(cfg)
+	client, err := kube.NewForConfig(cfg)
 	if err != nil {
 		return nil, kubeconfigError(err)
 	}
-	return &Clients{Kube: kube, Namespace: ns, Debugf: debugf}, nil
+	return &Clients{Kube: client, Namespace: ns, Debugf: debugf}, nil
 }
 
 // locator returns a Locator over these clients.
@@ -75,20 +74,20 @@ func (g *Globals) debugf(format string, args ...any) {
 // kubeconfig names a cluster, --server is not set and the plugin does not
 // run in a pod: the user forgot KUBECONFIG, and a request to whatever
 // listens on localhost:8080 helps nobody.
-func noCluster(cf *genericclioptions.ConfigFlags) error {
+func noCluster(cf *KubeFlags) error {
 	raw, err := cf.ToRawKubeConfigLoader().RawConfig()
 	if err != nil {
 		return nil // a broken kubeconfig is reported with its own error
 	}
-	if len(raw.Clusters) > 0 || (cf.APIServer != nil && *cf.APIServer != "") || os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+	if len(raw.Clusters) > 0 || cf.Overrides.ClusterInfo.Server != "" || os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
 		return nil
 	}
 	where := "~/.kube/config does not exist"
 	if env := os.Getenv("KUBECONFIG"); env != "" {
 		where = "KUBECONFIG=" + env + " names no cluster"
 	}
-	if cf.KubeConfig != nil && *cf.KubeConfig != "" {
-		where = *cf.KubeConfig + " names no cluster"
+	if cf.KubeConfig != "" {
+		where = cf.KubeConfig + " names no cluster"
 	}
 	return exitcode.New(exitcode.Usage, "kubeconfig: no cluster configured ("+where+"): set KUBECONFIG or pass --kubeconfig", nil)
 }

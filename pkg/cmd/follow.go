@@ -228,7 +228,7 @@ func (o *FollowOptions) streamTask(ctx context.Context, r *locate.Resolution, ou
 		return druid.Evaluate(r.Job, p, container, time.Now()).Phase == druid.Stopped
 	}
 	tracker := podwatch.Start(ctx, o.clients.Kube, r.Pod, r.PodsResourceVersion, ended, o.clients.Debugf)
-	pods := o.clients.Kube.CoreV1().Pods(r.Namespace)
+	pods := o.clients.Kube.Pods(r.Namespace)
 	open := func(ctx context.Context, opts *corev1.PodLogOptions) (io.ReadCloser, error) {
 		o.clients.Debugf("follow: GET log of %s/%s container=%s follow=%v sinceTime=%v", r.Namespace, r.Pod.Name,
 			opts.Container, opts.Follow, opts.SinceTime)

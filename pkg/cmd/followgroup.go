@@ -114,7 +114,7 @@ func (o *FollowOptions) runGroup(ctx context.Context) error {
 // group, and keeps watching for new members. It signals changed after the
 // first listing and whenever a member ends.
 func (g *groupRun) watchMembers(ctx context.Context, ns string, changed chan<- struct{}) error {
-	jobs := g.o.clients.Kube.BatchV1().Jobs(ns)
+	jobs := g.o.clients.Kube.Jobs(ns)
 	notify := func() {
 		select {
 		case changed <- struct{}{}:

@@ -174,12 +174,12 @@ func (o *ListOptions) watchOnce(ctx context.Context, ns string, rv *watchVersion
 		return metav1.ListOptions{LabelSelector: druid.PeonSelector, ResourceVersion: v, AllowWatchBookmarks: true}
 	}
 	o.debugf("list: WATCH jobs and pods -l %s in %s from %q/%q", druid.PeonSelector, nsName(ns), rv.jobs, rv.pods)
-	jw, err := o.clients.Kube.BatchV1().Jobs(ns).Watch(ctx, opts(rv.jobs))
+	jw, err := o.clients.Kube.Jobs(ns).Watch(ctx, opts(rv.jobs))
 	if err != nil {
 		return false, err
 	}
 	defer jw.Stop()
-	pw, err := o.clients.Kube.CoreV1().Pods(ns).Watch(ctx, opts(rv.pods))
+	pw, err := o.clients.Kube.Pods(ns).Watch(ctx, opts(rv.pods))
 	if err != nil {
 		return false, err
 	}
@@ -257,7 +257,7 @@ func (o *ListOptions) snapshot(ctx context.Context) (*snapshot, error) {
 	opts := metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: size}
 	for page := 1; ; page++ {
 		o.debugf("list: LIST jobs -l %s in %s (page %d, limit %d)", druid.PeonSelector, nsName(ns), page, size)
-		l, err := o.clients.Kube.BatchV1().Jobs(ns).List(ctx, opts)
+		l, err := o.clients.Kube.Jobs(ns).List(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -269,7 +269,7 @@ func (o *ListOptions) snapshot(ctx context.Context) (*snapshot, error) {
 	opts.Continue = ""
 	for page := 1; ; page++ {
 		o.debugf("list: LIST pods -l %s in %s (page %d, limit %d)", druid.PeonSelector, nsName(ns), page, size)
-		l, err := o.clients.Kube.CoreV1().Pods(ns).List(ctx, opts)
+		l, err := o.clients.Kube.Pods(ns).List(ctx, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/tasklist"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -139,7 +140,7 @@ func pageJobsAndPods(c *fake.Clientset) {
 
 func newListOptions(c *fake.Clientset, out io.Writer) *ListOptions {
 	g := &Globals{IOStreams: genericiooptions.IOStreams{Out: out, ErrOut: io.Discard}}
-	return &ListOptions{Globals: g, clients: &Clients{Kube: c, Namespace: "druid"}, now: func() time.Time { return listNow }}
+	return &ListOptions{Globals: g, clients: &Clients{Kube: kubetest.Wrap(c), Namespace: "druid"}, now: func() time.Time { return listNow }}
 }
 
 func TestListFiftyTasksInMixedStatesWithPagination(t *testing.T) {

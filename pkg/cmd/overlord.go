@@ -99,7 +99,7 @@ func (f *overlordFlags) serviceRef(g *Globals, namespace string) (overlord.Servi
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	list, err := cl.Kube.CoreV1().Services(namespace).List(ctx, metav1.ListOptions{})
+	list, err := cl.Kube.Services(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return overlord.ServiceRef{}, classify(err)
 	}

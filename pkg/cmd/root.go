@@ -15,7 +15,6 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/version"
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
 )
@@ -23,7 +22,7 @@ import (
 // Globals are the flags every subcommand shares.
 type Globals struct {
 	// ConfigFlags are kubectl's --kubeconfig, --context, -n, ... flags.
-	ConfigFlags *genericclioptions.ConfigFlags
+	ConfigFlags *KubeFlags
 	// Debug prints one marker per step and per API request on stderr.
 	Debug bool
 	genericiooptions.IOStreams
@@ -31,7 +30,7 @@ type Globals struct {
 
 // NewRootCmd builds the kubectl druid-logs command tree.
 func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	g := &Globals{ConfigFlags: newConfigFlags(), IOStreams: streams}
+	g := &Globals{ConfigFlags: &KubeFlags{}, IOStreams: streams}
 	root := &cobra.Command{
 		Use:   "kubectl-druid_logs",
 		Short: "Follow the live logs of an Apache Druid task run as a Kubernetes Job",
@@ -52,6 +51,7 @@ container, surviving dropped streams with no line lost or repeated.
 	})
 	flags := root.PersistentFlags()
 	g.ConfigFlags.AddFlags(flags)
+	g.ConfigFlags.RegisterCompletions(root)
 	flags.BoolVar(&g.Debug, "debug", false, "Print each resolution step and API request (method, URL, status, time) on stderr")
 	klogFlags := goflag.NewFlagSet("klog", goflag.ContinueOnError)
 	klog.InitFlags(klogFlags)
@@ -66,14 +66,6 @@ container, surviving dropped streams with no line lost or repeated.
 		NewCmdVersion(streams),
 	)
 	return root
-}
-
-// newConfigFlags returns kubectl's connection flags without the ones that
-// would take credentials from the command line, where ps shows them.
-func newConfigFlags() *genericclioptions.ConfigFlags {
-	cf := genericclioptions.NewConfigFlags(true)
-	cf.BearerToken, cf.Username, cf.Password = nil, nil, nil
-	return cf
 }
 
 // Execute runs the command line and returns the process exit code. ctx is

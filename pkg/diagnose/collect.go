@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/kubernetes"
 )
 
 // Observation is the evidence Collect gathers for Evaluate.
@@ -105,7 +105,7 @@ const logProbeLimit = 4096
 // is known.
 //
 // ovl may be nil: the overlord check is then skipped.
-func Collect(ctx context.Context, kube kubernetes.Interface, loc *locate.Locator, taskID, container string, ovl StatusGetter) *Observation {
+func Collect(ctx context.Context, kube kube.Interface, loc *locate.Locator, taskID, container string, ovl StatusGetter) *Observation {
 	obs := &Observation{TaskID: taskID, Namespace: loc.Namespace, Container: container,
 		AllNamespaces: loc.AllNamespaces, Now: time.Now()}
 	var wg sync.WaitGroup
@@ -144,13 +144,13 @@ func Collect(ctx context.Context, kube kubernetes.Interface, loc *locate.Locator
 	return obs
 }
 
-func collectAround(ctx context.Context, kube kubernetes.Interface, obs *Observation, wg *sync.WaitGroup) {
+func collectAround(ctx context.Context, kube kube.Interface, obs *Observation, wg *sync.WaitGroup) {
 	r := obs.Res
 	var mu sync.Mutex
 	events := func(kind, name string, into *[]corev1.Event) {
 		defer wg.Done()
 		sel := fields.Set{"involvedObject.kind": kind, "involvedObject.name": name}.AsSelector().String()
-		list, err := kube.CoreV1().Events(r.Namespace).List(ctx, metav1.ListOptions{FieldSelector: sel, Limit: 100})
+		list, err := kube.Events(r.Namespace).List(ctx, metav1.ListOptions{FieldSelector: sel, Limit: 100})
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -176,11 +176,11 @@ func collectAround(ctx context.Context, kube kubernetes.Interface, obs *Observat
 }
 
 // probeLog opens the log without follow and reads a bounded tail of it.
-func probeLog(ctx context.Context, kube kubernetes.Interface, pod *corev1.Pod, container string) LogProbe {
+func probeLog(ctx context.Context, kube kube.Interface, pod *corev1.Pod, container string) LogProbe {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	tail, limit := int64(5), int64(logProbeLimit)
-	rc, err := kube.CoreV1().Pods(pod.Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{
+	rc, err := kube.Pods(pod.Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{
 		Container: container, TailLines: &tail, LimitBytes: &limit}).Stream(ctx)
 	if err != nil {
 		return LogProbe{Tried: true, Err: err}
@@ -214,11 +214,11 @@ func elsewhere(ctx context.Context, loc *locate.Locator, taskID string) ([]strin
 	return []string{m.Job.Namespace}, nil
 }
 
-func review(ctx context.Context, kube kubernetes.Interface, ns string, all bool, a Access) Access {
+func review(ctx context.Context, kube kube.Interface, ns string, all bool, a Access) Access {
 	if all {
 		ns = ""
 	}
-	res, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{
+	res, err := kube.SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{
 		Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
 			Namespace: ns, Verb: a.Verb, Group: a.Group, Resource: a.Resource, Subresource: a.Subresource}}},
 		metav1.CreateOptions{})

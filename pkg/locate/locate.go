@@ -3,7 +3,7 @@
 // It owns the request plan: GET the candidate Job names in order (one
 // request on Druid 28+), fall back to one paginated LIST of peon Jobs matched
 // on the task.id annotation, then LIST the Job's pods by job-name. It takes
-// kubernetes.Interface so tests run against a fake clientset or a real API
+// kube.Interface so tests run against a fake clientset or a real API
 // server alike, and it returns typed errors; it never prints.
 package locate
 
@@ -13,12 +13,12 @@ import (
 	"sort"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/kubernetes"
 )
 
 // listPageSize bounds every LIST so a namespace with 10,000 peon Jobs is read
@@ -31,7 +31,7 @@ const RuleLabelSearch druid.Rule = "label-search"
 
 // Locator resolves task IDs in one namespace, or in all of them.
 type Locator struct {
-	Client kubernetes.Interface
+	Client kube.Interface
 	// Namespace to search; ignored when AllNamespaces is set.
 	Namespace     string
 	AllNamespaces bool
@@ -102,7 +102,7 @@ func (l *Locator) FindJob(ctx context.Context, taskID string) (*JobMatch, error)
 	if l.AllNamespaces {
 		return l.findJobEverywhere(ctx, taskID, cands, nf)
 	}
-	jobs := l.Client.BatchV1().Jobs(l.Namespace)
+	jobs := l.Client.Jobs(l.Namespace)
 	for _, c := range cands {
 		l.debugf("resolve: GET job %s/%s (%s name)", l.Namespace, c.Name, c.Rule)
 		job, err := jobs.Get(ctx, c.Name, metav1.GetOptions{})
@@ -135,7 +135,7 @@ func (l *Locator) FindJob(ctx context.Context, taskID string) (*JobMatch, error)
 func (l *Locator) findJobEverywhere(ctx context.Context, taskID string, cands []druid.Candidate, nf *NotFoundError) (*JobMatch, error) {
 	for _, c := range cands {
 		l.debugf("resolve: LIST jobs in all namespaces with name %s (%s name)", c.Name, c.Rule)
-		list, err := l.Client.BatchV1().Jobs(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
+		list, err := l.Client.Jobs(metav1.NamespaceAll).List(ctx, metav1.ListOptions{
 			FieldSelector: fields.OneTermEqualSelector("metadata.name", c.Name).String()})
 		if err != nil {
 			return nil, err
@@ -190,7 +190,7 @@ func (l *Locator) searchByLabel(ctx context.Context, namespace, taskID string) (
 	opts := metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: listPageSize}
 	for {
 		l.debugf("resolve: LIST jobs -l %s in %s (limit %d)", druid.PeonSelector, nsLabel(namespace), listPageSize)
-		list, err := l.Client.BatchV1().Jobs(namespace).List(ctx, opts)
+		list, err := l.Client.Jobs(namespace).List(ctx, opts)
 		if err != nil {
 			return nil, seen, err
 		}
@@ -211,7 +211,7 @@ func (l *Locator) searchByLabel(ctx context.Context, namespace, taskID string) (
 // Pods owned by an earlier Job of the same name are ignored.
 func (l *Locator) FindPod(ctx context.Context, job *batchv1.Job) (*PodMatch, error) {
 	l.debugf("resolve: LIST pods -l %s=%s in %s", druid.JobNameLabel, job.Name, job.Namespace)
-	list, err := l.Client.CoreV1().Pods(job.Namespace).List(ctx, metav1.ListOptions{
+	list, err := l.Client.Pods(job.Namespace).List(ctx, metav1.ListOptions{
 		LabelSelector: druid.JobNameLabel + "=" + job.Name})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -59,7 +60,7 @@ func TestHappyPathIsTwoRequestsWhateverTheNumberOfJobs(t *testing.T) {
 			job := peonJob("druid", "queryabc123-a231684e224375f80c96f6832225c4a1", taskID)
 			objs = append(objs, job, podOf(job, "-abcde", time.Now()))
 			c, reqs := countingClient(objs...)
-			l := &Locator{Client: c, Namespace: "druid"}
+			l := &Locator{Client: kubetest.Wrap(c), Namespace: "druid"}
 			m, err := l.FindJob(context.Background(), taskID)
 			if err != nil {
 				t.Fatal(err)
@@ -110,7 +111,7 @@ func TestFindJob(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, reqs := countingClient(tt.objs...)
-			l := &Locator{Client: c, Namespace: "druid", NamePrefix: tt.prefix, AllNamespaces: tt.all}
+			l := &Locator{Client: kubetest.Wrap(c), Namespace: "druid", NamePrefix: tt.prefix, AllNamespaces: tt.all}
 			m, err := l.FindJob(context.Background(), taskID)
 			if fmt.Sprint(*reqs) != fmt.Sprint(tt.wantReqs) {
 				t.Errorf("requests = %v, want %v", *reqs, tt.wantReqs)
@@ -152,7 +153,7 @@ func TestLabelSearchPagesAndCounts(t *testing.T) {
 		}
 		return true, list, nil
 	})
-	l := &Locator{Client: c, Namespace: "druid"}
+	l := &Locator{Client: kubetest.Wrap(c), Namespace: "druid"}
 	_, err := l.FindJob(context.Background(), "query-abc123")
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || nf.PeonJobs != 3*listPageSize || len(nf.Tried) != 2 {
@@ -170,7 +171,7 @@ func TestFindPodPicksNewestAndIgnoresOtherOwners(t *testing.T) {
 	older := podOf(job, "-aaaaa", time.Now().Add(-time.Minute))
 	newer := podOf(job, "-bbbbb", time.Now())
 	c, _ := countingClient(stale, older, newer)
-	p, err := (&Locator{Client: c, Namespace: "druid"}).FindPod(context.Background(), job)
+	p, err := (&Locator{Client: kubetest.Wrap(c), Namespace: "druid"}).FindPod(context.Background(), job)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,11 +63,11 @@ func (l *Locator) waitForChange(ctx context.Context, r *Resolution) error {
 	} else {
 		opts := metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: 1}
 		l.debugf("wait: LIST+WATCH jobs -l %s in %s", druid.PeonSelector, nsLabel(ns))
-		list, err := l.Client.BatchV1().Jobs(ns).List(wctx, opts)
+		list, err := l.Client.Jobs(ns).List(wctx, opts)
 		if err == nil {
 			opts.Limit, opts.ResourceVersion = 0, list.ResourceVersion
 			var w watch.Interface
-			if w, err = l.Client.BatchV1().Jobs(ns).Watch(wctx, opts); err == nil {
+			if w, err = l.Client.Jobs(ns).Watch(wctx, opts); err == nil {
 				watches = append(watches, w)
 			}
 		}
@@ -79,14 +79,14 @@ func (l *Locator) waitForChange(ctx context.Context, r *Resolution) error {
 	var err error
 	if podRV == "" {
 		var list *corev1.PodList
-		if list, err = l.Client.CoreV1().Pods(ns).List(wctx, metav1.ListOptions{LabelSelector: podSel, Limit: 1}); err == nil {
+		if list, err = l.Client.Pods(ns).List(wctx, metav1.ListOptions{LabelSelector: podSel, Limit: 1}); err == nil {
 			opts.ResourceVersion = list.ResourceVersion
 		}
 	}
 	if err == nil {
 		l.debugf("wait: WATCH pods -l %s in %s", podSel, nsLabel(ns))
 		var w watch.Interface
-		if w, err = l.Client.CoreV1().Pods(ns).Watch(wctx, opts); err == nil {
+		if w, err = l.Client.Pods(ns).Watch(wctx, opts); err == nil {
 			watches = append(watches, w)
 		}
 	}

@@ -12,12 +12,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 )
 
 // EndedFunc decides from the latest pod whether its container has ended.
@@ -25,7 +25,7 @@ type EndedFunc func(pod *corev1.Pod) bool
 
 // Tracker follows one pod's status.
 type Tracker struct {
-	client kubernetes.Interface
+	client kube.Interface
 	ended  EndedFunc
 	debugf func(string, ...any)
 
@@ -37,7 +37,7 @@ type Tracker struct {
 }
 
 // Start watches pod from resourceVersion until ctx is done or the pod ends.
-func Start(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, resourceVersion string,
+func Start(ctx context.Context, client kube.Interface, pod *corev1.Pod, resourceVersion string,
 	ended EndedFunc, debugf func(string, ...any)) *Tracker {
 	t := &Tracker{client: client, ended: ended, debugf: debugf, pod: pod, doneCh: make(chan struct{})}
 	if ended(pod) {
@@ -73,7 +73,7 @@ func (t *Tracker) update(pod *corev1.Pod, deleted bool) {
 }
 
 func (t *Tracker) run(ctx context.Context, ns, name, rv string) {
-	pods := t.client.CoreV1().Pods(ns)
+	pods := t.client.Pods(ns)
 	backoff := 250 * time.Millisecond
 	for ctx.Err() == nil {
 		if rv == "" {

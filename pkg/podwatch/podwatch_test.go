@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
@@ -42,7 +43,7 @@ func TestTrackerNoticesTheEnd(t *testing.T) {
 			defer cancel()
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "p"}}
 			c := fake.NewClientset(pod)
-			tr := Start(ctx, c, pod, "", terminated, nil)
+			tr := Start(ctx, kubetest.Wrap(c), pod, "", terminated, nil)
 			// Wait until the watch is open before changing the pod.
 			for len(c.Actions()) < 2 {
 				time.Sleep(time.Millisecond)
@@ -65,7 +66,7 @@ func TestTrackerNoticesTheEnd(t *testing.T) {
 
 func TestTrackerAlreadyEnded(t *testing.T) {
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "p"}}
-	tr := Start(context.Background(), fake.NewClientset(), pod, "1", func(*corev1.Pod) bool { return true }, nil)
+	tr := Start(context.Background(), kubetest.Wrap(fake.NewClientset()), pod, "1", func(*corev1.Pod) bool { return true }, nil)
 	select {
 	case <-tr.Ended():
 	default:

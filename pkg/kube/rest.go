@@ -1,0 +1,116 @@
+package kube
+
+import (
+	"net/http"
+
+	authorizationv1 "k8s.io/api/authorization/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/gentype"
+	"k8s.io/client-go/rest"
+)
+
+// scheme knows the three API groups the plugin reads, and nothing else.
+var (
+	scheme         = runtime.NewScheme()
+	codecs         = serializer.NewCodecFactory(scheme)
+	parameterCodec = runtime.NewParameterCodec(scheme)
+)
+
+func init() {
+	utilruntime.Must(corev1.AddToScheme(scheme))
+	utilruntime.Must(batchv1.AddToScheme(scheme))
+	utilruntime.Must(authorizationv1.AddToScheme(scheme))
+	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+}
+
+// Client is Interface over the API server's REST API.
+type Client struct {
+	core, batch, authz rest.Interface
+}
+
+// NewForConfig returns a Client for cfg. The three API groups share one
+// HTTP client, so one connection serves them all. No request is made.
+func NewForConfig(cfg *rest.Config) (*Client, error) {
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{}
+	for _, g := range []struct {
+		dst     *rest.Interface
+		apiPath string
+		gv      schema.GroupVersion
+	}{
+		{&c.core, "/api", corev1.SchemeGroupVersion},
+		{&c.batch, "/apis", batchv1.SchemeGroupVersion},
+		{&c.authz, "/apis", authorizationv1.SchemeGroupVersion},
+	} {
+		if *g.dst, err = restClientFor(cfg, httpClient, g.apiPath, g.gv); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func restClientFor(cfg *rest.Config, httpClient *http.Client, apiPath string, gv schema.GroupVersion) (*rest.RESTClient, error) {
+	c := rest.CopyConfig(cfg)
+	c.APIPath = apiPath
+	c.GroupVersion = &gv
+	c.NegotiatedSerializer = codecs.WithoutConversion()
+	if c.UserAgent == "" {
+		c.UserAgent = rest.DefaultKubernetesUserAgent()
+	}
+	return rest.RESTClientForConfigAndClient(c, httpClient)
+}
+
+// Pods reads pods in namespace ("" for all namespaces).
+func (c *Client) Pods(namespace string) PodClient {
+	return &pods{gentype.NewClientWithList[*corev1.Pod, *corev1.PodList]("pods", c.core, parameterCodec, namespace,
+		func() *corev1.Pod { return &corev1.Pod{} }, func() *corev1.PodList { return &corev1.PodList{} },
+		gentype.PrefersProtobuf[*corev1.Pod]())}
+}
+
+// pods adds the log subresource to the generic pod client.
+type pods struct {
+	*gentype.ClientWithList[*corev1.Pod, *corev1.PodList]
+}
+
+// GetLogs builds the request for a container's log; Stream opens it.
+func (p *pods) GetLogs(name string, opts *corev1.PodLogOptions) *rest.Request {
+	return p.GetClient().Get().Namespace(p.GetNamespace()).Name(name).Resource("pods").SubResource("log").
+		VersionedParams(opts, parameterCodec)
+}
+
+// Jobs reads Jobs in namespace ("" for all namespaces).
+func (c *Client) Jobs(namespace string) JobClient {
+	return gentype.NewClientWithList[*batchv1.Job, *batchv1.JobList]("jobs", c.batch, parameterCodec, namespace,
+		func() *batchv1.Job { return &batchv1.Job{} }, func() *batchv1.JobList { return &batchv1.JobList{} },
+		gentype.PrefersProtobuf[*batchv1.Job]())
+}
+
+// Events lists events in namespace.
+func (c *Client) Events(namespace string) EventClient {
+	return gentype.NewClientWithList[*corev1.Event, *corev1.EventList]("events", c.core, parameterCodec, namespace,
+		func() *corev1.Event { return &corev1.Event{} }, func() *corev1.EventList { return &corev1.EventList{} },
+		gentype.PrefersProtobuf[*corev1.Event]())
+}
+
+// Services lists services in namespace.
+func (c *Client) Services(namespace string) ServiceClient {
+	return gentype.NewClientWithList[*corev1.Service, *corev1.ServiceList]("services", c.core, parameterCodec, namespace,
+		func() *corev1.Service { return &corev1.Service{} }, func() *corev1.ServiceList { return &corev1.ServiceList{} },
+		gentype.PrefersProtobuf[*corev1.Service]())
+}
+
+// SelfSubjectAccessReviews asks what the caller may do.
+func (c *Client) SelfSubjectAccessReviews() AccessReviewClient {
+	return gentype.NewClient[*authorizationv1.SelfSubjectAccessReview]("selfsubjectaccessreviews", c.authz, parameterCodec, "",
+		func() *authorizationv1.SelfSubjectAccessReview { return &authorizationv1.SelfSubjectAccessReview{} },
+		gentype.PrefersProtobuf[*authorizationv1.SelfSubjectAccessReview]())
+}
