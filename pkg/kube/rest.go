@@ -37,7 +37,7 @@ type Client struct {
 // NewForConfig returns a Client for cfg. The three API groups share one
 // HTTP client, so one connection serves them all. No request is made.
 func NewForConfig(cfg *rest.Config) (*Client, error) {
-	httpClient, err := rest.HTTPClientFor(cfg)
+	httpClient, err := httpClientFor(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,70 @@
+package kube
+
+import (
+	"context"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/rest"
+)
+
+// TestALogStreamIsBufferedAtMostOneStreamWindowAhead opens a log stream over
+// HTTP/2 and never reads it: the server can send no more than the stream's
+// receive window before flow control stops it (client-go's default would
+// let it send 4 MB).
+func TestALogStreamIsBufferedAtMostOneStreamWindowAhead(t *testing.T) {
+	var sent atomic.Int64
+	proto := make(chan string, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proto <- r.Proto
+		chunk := make([]byte, 16<<10)
+		rc := http.NewResponseController(w)
+		for sent.Load() < 8<<20 {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			_ = rc.Flush()
+			sent.Add(int64(len(chunk)))
+		}
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	c, err := NewForConfig(&rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{CAData: ca}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rc, err := c.Pods("druid").GetLogs("p", &corev1.PodLogOptions{Follow: true}).Stream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if p := <-proto; p != "HTTP/2.0" {
+		t.Fatalf("protocol %s, want HTTP/2.0", p)
+	}
+	// Wait until the server has been stuck for a while.
+	last := int64(-1)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(300 * time.Millisecond)
+		n := sent.Load()
+		if n == last {
+			break
+		}
+		last = n
+	}
+	// The window, plus what the server's own write buffers hold.
+	if limit := int64(StreamWindow + 256<<10); last > limit {
+		t.Fatalf("server sent %d bytes to a reader that read none, want at most %d", last, limit)
+	}
+	if last < StreamWindow/2 {
+		t.Fatalf("server sent only %d bytes: the stream did not flow", last)
+	}
+}
