@@ -281,9 +281,11 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 			// out, so let the next batch gather instead of reading it in
 			// pieces as it arrives. A full read means more is waiting.
 			// The pause is not silence from the server: the end watchdog
-			// measures idleness from the moment reading resumes.
-			lastRead.Store(time.Now().Add(f.opts.Coalesce).UnixNano())
+			// measures idleness from the moment reading resumes, even if
+			// the pause oversleeps on a loaded machine.
+			lastRead.Store(time.Now().Add(f.opts.Coalesce + f.opts.EndGrace).UnixNano())
 			f.pause(f.opts.Coalesce)
+			lastRead.Store(time.Now().UnixNano())
 		}
 	}
 }

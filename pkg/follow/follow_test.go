@@ -99,7 +99,7 @@ func testLog(n int) []logLine {
 }
 
 func quick(o Options) Options {
-	o.MinBackoff, o.MaxBackoff, o.EndGrace = time.Millisecond, 2*time.Millisecond, time.Millisecond
+	o.MinBackoff, o.MaxBackoff, o.EndGrace = time.Millisecond, 2*time.Millisecond, 20*time.Millisecond
 	return o
 }
 
