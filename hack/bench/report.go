@@ -135,7 +135,7 @@ func (r *results) mdP2(p printer) {
 			fmtDist(of(runs, cpuS), "%.2f"), fmtDist(of(runs, rssMB), "%.1f"), w.n, r.p2.fails[name])
 	}
 	p("")
-	p("stern is killed at its last byte (it keeps watching for new pods); the others exit by themselves when the stream ends.")
+	p("stern is killed at its last byte (it keeps watching for new pods); the others exit by themselves when the stream ends. \"curl timestamps=true\" asks for the URL the plugin asks for: every line prefixed with its kubelet timestamp, which the plugin needs to resume after a drop without losing or repeating a line, and strips before printing.")
 	p("")
 }
 
@@ -205,6 +205,11 @@ func (r *results) budgets() []budget {
 	bs = append(bs, budget{"P2 CPU ≤ 0.8× kubectl", fmtRatio(x), x <= 0.8})
 	x = ratio(p2(toolPlugin, lastByteS), p2(toolCurl, lastByteS))
 	bs = append(bs, budget{"P2 wall ≤ 1.05× curl", fmtRatio(x), x <= 1.05})
+	if ts := p2(toolCurlTimestamps, lastByteS); ts > 0 {
+		// Not a budget of the issue: the same limit against curl of the plugin's own request.
+		x = ratio(p2(toolPlugin, lastByteS), ts)
+		bs = append(bs, budget{"P2 wall ≤ 1.05× curl of the same URL (timestamps=true; not an issue budget)", fmtRatio(x), x <= 1.05})
+	}
 	big, small := p2(toolPlugin, rssMB), p2("plugin 1 MB", rssMB)
 	bs = append(bs, budget{"P3 plugin peak RSS ≤ 40 MB", fmt.Sprintf("%.1f MB (200 MB stream)", big), big <= 40})
 	growth := ratio(big-small, small)
@@ -254,6 +259,7 @@ func (r *results) mdCommands(p printer) {
 	p("kubectl --kubeconfig K logs -f job/JOB -c main -n NS")
 	p("stern job/JOB -c main -o raw -n NS --kubeconfig K")
 	p("curl -sN --cacert CA --cert CERT --key KEY \"%s/api/v1/namespaces/NS/pods/POD/log?container=main&follow=true\"", r.server)
+	p("curl -sN --cacert CA --cert CERT --key KEY \"%s/api/v1/namespaces/NS/pods/POD/log?container=main&follow=true&timestamps=true\"  # P2 only", r.server)
 	p("# P4")
 	p("kubectl-druid_logs --kubeconfig K --debug follow TASK -n NS -q")
 	p("kubectl-druid_logs --kubeconfig K --debug check TASK -n NS")
