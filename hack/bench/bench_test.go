@@ -2,9 +2,12 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSummarize(t *testing.T) {
@@ -75,5 +78,28 @@ func TestReadAudit(t *testing.T) {
 	}
 	if got := c.summary(); got != "get jobs, get pods/log" {
 		t.Fatalf("summary %q", got)
+	}
+}
+
+// TestPeakRSSIsTheChildsOwn runs a small child from a big parent: the figure must be the
+// child's, not the parent's high-water mark that rusage's maxrss reports on Linux.
+func TestPeakRSSIsTheChildsOwn(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep(1)")
+	}
+	big := make([]byte, 200<<20)
+	for i := range big {
+		if i%4096 == 0 {
+			big[i] = 1
+		}
+	}
+	res, err := runProc(procSpec{argv: []string{sleep, "0.2"}, timeout: 10 * time.Second})
+	runtime.KeepAlive(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.maxRSSKB <= 0 || res.maxRSSKB > 50<<10 {
+		t.Fatalf("peak RSS of sleep 0.2 = %d KiB, want a few MiB", res.maxRSSKB)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,7 +36,7 @@ type procResult struct {
 	exit      time.Duration // process reaped
 	bytes     int64         // stdout bytes
 	user, sys time.Duration // CPU of the child (rusage)
-	maxRSSKB  int64         // peak resident set size of the child in KiB (rusage)
+	maxRSSKB  int64         // peak resident set size of the child in KiB (VmHWM, see peakRSS)
 	exitCode  int           // -1 when killed by a signal
 	killed    bool          // we killed it (first byte, killAtBytes or timeout)
 	timedOut  bool
@@ -101,6 +102,8 @@ func runProc(spec procSpec) (procResult, error) {
 		kill()
 	})
 	defer timer.Stop()
+	reaped := make(chan struct{})
+	peak := peakRSS(cmd.Process.Pid, reaped)
 
 	buf := make([]byte, 256<<10)
 	for {
@@ -134,15 +137,14 @@ func runProc(spec procSpec) (procResult, error) {
 	}
 	werr := cmd.Wait()
 	res.exit = time.Since(start)
+	close(reaped)
+	res.maxRSSKB = peak()
 	mu.Lock()
 	res.killed = killed
 	mu.Unlock()
 	res.stderr = stderr.String()
 	if st := cmd.ProcessState; st != nil {
 		res.user, res.sys = st.UserTime(), st.SystemTime()
-		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-			res.maxRSSKB = ru.Maxrss
-		}
 		res.exitCode = st.ExitCode()
 	}
 	var exitErr *exec.ExitError
@@ -163,4 +165,50 @@ func childEnv(home string) []string {
 		env = append(env, kv)
 	}
 	return env
+}
+
+// peakRSS follows the child's peak resident set size: VmHWM in /proc/PID/status, read every
+// 10 ms until the child is reaped; the result function waits for the poller and returns KiB.
+// rusage's maxrss cannot serve: on Linux a Go program starts children with vfork, and exec
+// records the parent's own high-water mark in the child's, so every figure below the
+// harness's own RSS (~31 MB) read as the harness's.
+func peakRSS(pid int, reaped <-chan struct{}) func() int64 {
+	var peak int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		path := fmt.Sprintf("/proc/%d/status", pid)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb, ok := readHWM(path); ok && kb > peak {
+				peak = kb
+			}
+			select {
+			case <-reaped:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		<-done
+		return peak
+	}
+}
+
+// readHWM returns the VmHWM line of a /proc status file in KiB; ok is false once the process
+// has exited (a zombie has no memory lines).
+func readHWM(path string) (kb int64, ok bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, found := strings.CutPrefix(line, "VmHWM:"); found {
+			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }

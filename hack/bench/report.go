@@ -119,7 +119,7 @@ func (r *results) mdP1(p printer) {
 }
 
 func (r *results) mdP2(p printer) {
-	p("**P2 streaming cost, P3 memory** (a RUNNING task whose log already holds %.0f MB, %d lines of %.0f bytes on average; the task Succeeds when the first byte arrives, so the stream ends after the last line; stdout is a pipe that discards it; wall = process start → last byte; %d runs each)",
+	p("**P2 streaming cost, P3 memory** (a RUNNING task whose log already holds %.0f MB, %d lines of %.0f bytes on average; the task Succeeds when the first byte arrives, so the stream ends after the last line; stdout is a pipe that discards it; wall = process start → last byte; peak RSS = the child's VmHWM, read every 10 ms (rusage's maxrss would report the harness's own ~31 MB for any smaller child); %d runs each)",
 		mb(r.big.textBytes), r.big.lines, float64(r.big.textBytes)/float64(max(r.big.lines, 1)), r.opts.p2Runs)
 	p("")
 	p("| command | wall s | MB/s (median) | CPU user+sys s | peak RSS MB | runs (failed) |")
