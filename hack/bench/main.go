@@ -40,7 +40,7 @@ type options struct {
 	profileDir                     string
 	runs, p2Runs, p4Runs, manyJobs int
 	p2MB, p2Lines                  int
-	keep                           bool
+	keep, profileSmall             bool
 }
 
 // bench is one session.
@@ -69,6 +69,7 @@ func main() {
 	flag.IntVar(&o.p2MB, "p2-mb", 200, "size of the P2 log in MB of printed text")
 	flag.IntVar(&o.p2Lines, "p2-lines", 0, "minimum lines of the P2 log (the size wins if it needs more)")
 	flag.StringVar(&o.profileDir, "profile", "", "instead of the comparison, profile the plugin following the P2 log once; profiles go to this directory")
+	flag.BoolVar(&o.profileSmall, "profile-small", false, "with -profile, follow the 1 MB log instead of the big one")
 	flag.BoolVar(&o.keep, "keep", false, "keep the test bed and the work directory")
 	flag.Parse()
 

@@ -24,15 +24,20 @@ func (b *bench) profile(dir string) {
 	if err := build.Run(); err != nil {
 		b.fatalf("building profplugin: %v", err)
 	}
+	log := b.res.big
+	if b.opts.profileSmall {
+		log = b.res.small
+	}
 	task, tg, err := b.runningTask(testbed.TaskSpec{Namespace: "bench-profile", TaskID: newTaskID("prof")})
 	if err == nil {
-		err = placeLog(b.res.big.path, task.LogPath())
+		err = placeLog(log.path, task.LogPath())
 	}
 	if err != nil {
 		b.fatalf("profile setup: %v", err)
 	}
 	cpu, allocs := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "allocs.pprof")
-	env := append(append([]string(nil), b.env...), "BENCH_CPUPROFILE="+cpu, "BENCH_MEMPROFILE="+allocs)
+	env := append(append([]string(nil), b.env...), "BENCH_CPUPROFILE="+cpu, "BENCH_MEMPROFILE="+allocs,
+		"BENCH_SMAPS="+filepath.Join(dir, "smaps.txt"))
 	argv := []string{bin, "--kubeconfig", b.kubeconfig, "--debug", "follow", tg.taskID, "-n", tg.ns, "-q"}
 	res, err := runProc(procSpec{argv: argv, env: env, timeout: 5 * time.Minute, onFirstByte: func() {
 		if err := task.Succeed(b.ctx); err != nil {
@@ -46,7 +51,7 @@ func (b *bench) profile(dir string) {
 		b.fatalf("%v", err)
 	}
 	fmt.Printf("profiled follow of %.0f MB: %d bytes printed (want %d), wall to last byte %v, exit %v, CPU %v (user %v, sys %v), peak RSS %.1f MB\n",
-		mb(b.res.big.textBytes), res.bytes, b.res.big.textBytes, res.lastByte.Round(time.Millisecond), res.exit.Round(time.Millisecond),
+		mb(log.textBytes), res.bytes, log.textBytes, res.lastByte.Round(time.Millisecond), res.exit.Round(time.Millisecond),
 		res.cpu().Round(time.Millisecond), res.user.Round(time.Millisecond), res.sys.Round(time.Millisecond), float64(res.maxRSSKB)/1024)
 	fmt.Printf("--debug output:\n%s\n", res.stderr)
 	for _, p := range []struct{ file, sample string }{{cpu, ""}, {allocs, "-sample_index=alloc_space"}} {

@@ -1,6 +1,7 @@
 // Command profplugin is the kubectl-druid_logs plugin with profiling, for the benchmark's
 // investigations: the same command tree as cmd/kubectl-druid_logs, plus a CPU profile written to
-// $BENCH_CPUPROFILE and a heap profile to $BENCH_MEMPROFILE when set.
+// $BENCH_CPUPROFILE, a heap profile to $BENCH_MEMPROFILE and /proc/self/smaps at exit to
+// $BENCH_SMAPS when set.
 //
 //	go build -o /tmp/profplugin ./hack/bench/profplugin
 //	BENCH_CPUPROFILE=/tmp/cpu.pprof /tmp/profplugin follow TASK -n NS -q >/dev/null
@@ -37,6 +38,12 @@ func main() {
 	code := cmd.Execute(ctx, streams, os.Args[1:], func() int { return 130 })
 	cancel()
 	pprof.StopCPUProfile()
+	if path := os.Getenv("BENCH_SMAPS"); path != "" {
+		// Where the resident memory is, before the heap profile's GC changes it.
+		if data, err := os.ReadFile("/proc/self/smaps"); err == nil {
+			_ = os.WriteFile(path, data, 0o644)
+		}
+	}
 	if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			runtime.GC()
