@@ -10,6 +10,8 @@ import (
 	"context"
 	goflag "flag"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
@@ -68,9 +70,19 @@ container, surviving dropped streams with no line lost or repeated.
 	return root
 }
 
+// gcPercent is the garbage collector's target unless GOGC is set: the
+// plugin's live heap is 2-3 MB, so collecting at 1.5x instead of 2x costs a
+// few milliseconds of CPU per hour of streaming, and a follow that has run
+// for hours stays as small as one that just started (issue 7, P3: 24.3 MB
+// after 200 MB against 22.6 MB after 1 MB, +7%; +13% at Go's default).
+const gcPercent = 50
+
 // Execute runs the command line and returns the process exit code. ctx is
 // cancelled on SIGINT/SIGTERM; signalCode then gives the code to exit with.
 func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []string, signalCode func() int) int {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
 	root := NewRootCmd(streams)
 	root.SetArgs(args)
 	root.SetIn(streams.In)
