@@ -210,18 +210,9 @@ func (l *Locator) searchByLabel(ctx context.Context, namespace, taskID string) (
 // FindPod lists the Job's pods by the job-name label and picks the newest.
 // Pods owned by an earlier Job of the same name are ignored.
 func (l *Locator) FindPod(ctx context.Context, job *batchv1.Job) (*PodMatch, error) {
-	list, err := l.listPods(ctx, job.Namespace, job.Name)
-	return l.pickPod(job, list, err)
-}
-
-// listPods lists the pods of the Job named jobName by its job-name label.
-func (l *Locator) listPods(ctx context.Context, namespace, jobName string) (*corev1.PodList, error) {
-	l.debugf("resolve: LIST pods -l %s=%s in %s", druid.JobNameLabel, jobName, namespace)
-	return l.Client.Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: druid.JobNameLabel + "=" + jobName})
-}
-
-// pickPod picks job's pod from a LIST of its label (or returns the LIST's error).
-func (l *Locator) pickPod(job *batchv1.Job, list *corev1.PodList, err error) (*PodMatch, error) {
+	l.debugf("resolve: LIST pods -l %s=%s in %s", druid.JobNameLabel, job.Name, job.Namespace)
+	list, err := l.Client.Pods(job.Namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: druid.JobNameLabel + "=" + job.Name})
 	if err != nil {
 		return nil, err
 	}

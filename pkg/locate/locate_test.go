@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"testing"
 	"time"
 
@@ -178,44 +177,5 @@ func TestFindPodPicksNewestAndIgnoresOtherOwners(t *testing.T) {
 	}
 	if p.Pod.Name != "j-bbbbb" || p.Count != 2 {
 		t.Fatalf("picked %s of %d", p.Pod.Name, p.Count)
-	}
-}
-
-func TestResolveListsThePodsOfTheFirstCandidateWhileFetchingItsJob(t *testing.T) {
-	const taskID = "index_kafka_wiki_resolve_0001"
-	cands := druid.JobNames(taskID, "")
-	if len(cands) < 2 {
-		t.Fatalf("want at least two candidate names, got %v", cands)
-	}
-	tests := []struct {
-		name     string
-		jobName  string
-		wantReqs []string // sorted: the early LIST runs alongside the GETs
-	}{
-		{"Job under the first candidate: the early LIST is the pod LIST", cands[0].Name,
-			[]string{"get jobs", "list pods"}},
-		{"Job under a later candidate: the early LIST is dropped", cands[1].Name,
-			[]string{"get jobs", "get jobs", "list pods", "list pods"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			job := peonJob("druid", tt.jobName, taskID)
-			job.UID = "job-uid"
-			pod := podOf(job, "-abcde", time.Now())
-			pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1"}
-			c, reqs := countingClient(job, pod)
-			r, err := (&Locator{Client: kubetest.Wrap(c), Namespace: "druid"}).Resolve(context.Background(), taskID, "main")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Job == nil || r.Job.Name != tt.jobName || r.Pod == nil || r.Pod.Name != pod.Name {
-				t.Fatalf("resolved job %v pod %v", r.Job, r.Pod)
-			}
-			got := append([]string(nil), (*reqs)[:min(len(*reqs), len(tt.wantReqs)+1)]...)
-			sort.Strings(got)
-			if fmt.Sprint(got) != fmt.Sprint(tt.wantReqs) {
-				t.Fatalf("requests = %v, want %v", got, tt.wantReqs)
-			}
-		})
 	}
 }
