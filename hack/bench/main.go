@@ -12,6 +12,14 @@
 // It prints the results and writes them as markdown between the bench markers of README.md.
 //
 //	go run ./hack/bench -plugin bin/kubectl-druid_logs
+//
+// Two builds of the plugin side by side (an A/B of a change, README not written):
+//
+//	go run ./hack/bench -only P1,P2 -baseline /tmp/old-plugin -plugin bin/kubectl-druid_logs
+//
+// Where the CPU and memory go (CPU and heap profiles, smaps at exit):
+//
+//	go run ./hack/bench -profile /tmp/prof [-profile-small]
 package main
 
 import (
