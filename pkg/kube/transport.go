@@ -47,7 +47,7 @@ func httpClientFor(cfg *rest.Config) (*http.Client, error) {
 		Proxy:               proxy,
 		TLSHandshakeTimeout: 10 * time.Second,
 		TLSClientConfig:     tlsConfig,
-		MaxIdleConnsPerHost: 25,
+		MaxIdleConnsPerHost: 25, // client-go's value
 		DialContext:         dial,
 		DisableCompression:  tc.DisableCompression,
 		HTTP2:               &http.HTTP2Config{MaxReceiveBufferPerStream: StreamWindow},
