@@ -15,6 +15,7 @@ import (
 )
 
 func main() {
+	cmd.TuneRuntime()
 	ctx, cancel := context.WithCancel(context.Background())
 	var code atomic.Int32
 	sigs := make(chan os.Signal, 2)

@@ -22,6 +22,7 @@ import (
 )
 
 func main() {
+	cmd.TuneRuntime() // as the plugin's main
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
