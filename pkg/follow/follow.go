@@ -1,13 +1,10 @@
 package follow
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -26,19 +23,23 @@ type Options struct {
 	Timestamps bool
 	// Prefix is printed before every line (e.g. "[pod/x/main] ").
 	Prefix string
-	// SinceSeconds, SinceTime and TailLines shape the first request only;
-	// reconnects resume from the last printed line instead.
+	// SinceSeconds, SinceTime and TailLines shape the first request only.
+	// Reconnects resume from the last printed line; before one was printed,
+	// from the time the first request asked for (its sinceTime, or when it
+	// was made), so lines written while reconnecting are not lost.
 	SinceSeconds *int64
 	SinceTime    *metav1.Time
 	TailLines    *int64
 	// MaxFailures is how many attempts in a row may fail (no new line
 	// printed) before Run gives up. Default 10.
 	MaxFailures int
-	// MinBackoff and MaxBackoff bound the wait between reconnects; the wait
-	// doubles per failure. Defaults 200ms and 5s.
+	// MinBackoff and MaxBackoff bound the wait between reconnects and
+	// between final reads; the wait doubles per failure. Defaults 200ms
+	// and 5s.
 	MinBackoff, MaxBackoff time.Duration
-	// EndGrace is how long a cleanly ended stream waits for the container's
-	// end to be reported before it counts as a drop. Default 1s.
+	// EndGrace is how long a stream that ended before the container's end
+	// was reported waits for that report, and how long a stream may stay
+	// silent after it before it is cut. Default 1s.
 	EndGrace time.Duration
 	// Coalesce is how long the follower pauses after a read that drained
 	// everything the transport had buffered, so that a busy stream is read
@@ -46,8 +47,14 @@ type Options struct {
 	// the output. It bounds the extra latency of a line. Default 2ms; a
 	// negative value disables it.
 	Coalesce time.Duration
+	// MaxLine is the longest line held in memory to be written whole;
+	// a longer one is written in pieces of that size (see lineWriter).
+	// Default 1 MiB.
+	MaxLine int
 	// Notify receives one-line status messages (reconnects) for stderr.
 	Notify func(format string, args ...any)
+	// Now is the clock of the first request's time; default time.Now.
+	Now func() time.Time
 }
 
 // GaveUpError is returned when MaxFailures attempts in a row failed.
@@ -62,21 +69,59 @@ func (e *GaveUpError) Error() string {
 
 func (e *GaveUpError) Unwrap() error { return e.Err }
 
+// LogGoneError is returned when the container has ended but its log could
+// not be read to the end: the pod was deleted first. Lines after what was
+// printed may exist only in Druid's task-log storage; Offset is how many
+// bytes of the log (without timestamps) were printed, when OffsetKnown
+// (the follow started at the log's first line).
+type LogGoneError struct {
+	Offset      int64
+	OffsetKnown bool
+	Err         error
+}
+
+func (e *LogGoneError) Error() string {
+	return "the pod was deleted before its log could be read to the end: " + e.Err.Error()
+}
+
+func (e *LogGoneError) Unwrap() error { return e.Err }
+
 // defaultCoalesce is Options.Coalesce's default: far below what a person can
 // see, and at the ~30 MB/s an API server streams a log it lets the transport
 // gather about 60 KB, one read instead of fifteen 4 KB ones.
 const defaultCoalesce = 2 * time.Millisecond
 
+// defaultMaxLine is Options.MaxLine's default.
+const defaultMaxLine = 1 << 20
+
 // Follower prints one container's log to an io.Writer.
 type Follower struct {
-	opts    Options
-	open    Opener
-	out     *bufio.Writer
-	printed resumePoint
-	skip    skipper
-	lines   int64
-	buf     []byte
-	pause   func(time.Duration) // time.Sleep; tests count the pauses
+	opts  Options
+	open  Opener
+	out   *lineWriter
+	done  printed
+	skip  skipper
+	cur   lineState
+	lines int64 // lines printed
+	seen  int64 // lines and pieces taken from the server, skipped or not
+	buf   []byte
+	pause func(time.Duration) // time.Sleep; tests count the pauses
+
+	requested   bool   // the first request was made
+	origin      *stamp // what the first request asked from, if not the log's start
+	offset      int64  // bytes of the log (no timestamps) printed
+	offsetKnown bool
+}
+
+// lineState is the line being read.
+type lineState struct {
+	open      bool  // part of it was taken: the next part continues it
+	ts        stamp // its stamp
+	stamped   bool
+	tsLen     int  // bytes of its timestamp and the space after it
+	skip      bool // it was printed before a reconnect
+	skipBytes int  // bytes of it printed before a reconnect
+	consumed  int  // bytes of it taken so far
 }
 
 // New returns a Follower that reads through open and writes to out.
@@ -94,70 +139,75 @@ func New(open Opener, out io.Writer, opts Options) *Follower {
 		opts.Coalesce = defaultCoalesce
 	}
 	if opts.MaxBackoff < opts.MinBackoff {
-		opts.MaxBackoff = 5 * time.Second
+		opts.MaxBackoff = max(5*time.Second, opts.MinBackoff)
 	}
-	return &Follower{opts: opts, open: open, out: bufio.NewWriterSize(out, 64<<10), buf: make([]byte, 64<<10),
+	if opts.MaxLine <= 0 {
+		opts.MaxLine = defaultMaxLine
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Follower{opts: opts, open: open, out: newLineWriter(out, opts.Prefix), buf: make([]byte, 64<<10),
 		pause: time.Sleep}
 }
 
 // Lines is how many lines have been printed.
 func (f *Follower) Lines() int64 { return f.lines }
 
+// Offset is how many bytes of the log, without timestamps, were printed;
+// ok is false when the follow did not start at the log's first line.
+func (f *Follower) Offset() (n int64, ok bool) { return f.offset, f.offsetKnown }
+
 // Run follows the log until the container has ended (ended is closed) and
 // the log is drained, returning nil; or until ctx is done (ctx.Err()); or a
-// permanent error (forbidden, unauthorized) or too many failures in a row.
+// permanent error (forbidden, unauthorized, the output closed), too many
+// failures in a row (*GaveUpError), or a pod deleted before its log was
+// read to the end (*LogGoneError).
 func (f *Follower) Run(ctx context.Context, ended <-chan struct{}) error {
 	failures := 0
 	backoff := f.opts.MinBackoff
 	for {
-		final := isClosed(ended)
-		opts := f.requestOptions(!final)
-		rc, err := f.open(ctx, opts)
-		var progressed, cut bool
+		if isClosed(ended) {
+			return f.drain(ctx)
+		}
+		before := f.seen
+		rc, err := f.open(ctx, f.request(true))
+		var cut bool
 		if err == nil {
-			before := f.lines
-			cut, err = f.pump(ctx, rc, ended, final)
-			progressed = f.lines > before
-			if err == nil && final {
-				return nil
-			}
+			cut, err = f.pump(ctx, rc, ended, false)
 		}
-		if ctx.Err() != nil {
+		progressed := f.seen > before
+		switch {
+		case ctx.Err() != nil:
 			return ctx.Err()
-		}
-		if permanent(err) {
+		case permanent(err):
 			return err
-		}
-		if final && apierrors.IsNotFound(err) {
-			return nil // the pod is gone: nothing is left to read
-		}
-		if cut {
-			continue // a silent stream outlived the container: drain with a final read now
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			if isClosed(ended) {
-				// The server ended the stream after the container ended:
-				// a kubelet does so once the file is drained. Complete.
-				return nil
+		case cut:
+			continue // a silent stream outlived the container: drain now
+		case err == nil:
+			// A clean end. After the container's end it may still be a
+			// proxy's early end: the drain confirms. Before it, the end may
+			// be about to be reported.
+			if !isClosed(ended) {
+				sleep(ctx, f.opts.EndGrace, ended)
 			}
-			if !sleep(ctx, f.opts.EndGrace, ended) {
-				// The container ended just after the stream did: the
-				// end may have been a cut, so drain with a final read.
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
+			if isClosed(ended) {
 				continue
 			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			err = io.ErrUnexpectedEOF
 		}
 		if progressed {
 			failures, backoff = 0, f.opts.MinBackoff
-		} else if err != nil {
+		} else {
 			failures++
 			if failures >= f.opts.MaxFailures {
 				return &GaveUpError{Attempts: failures, Err: err}
 			}
 		}
-		f.notifyReconnect(err, backoff)
+		f.notify("log stream dropped (%s); reconnecting in %s, resuming after %s", why(err), backoff.Round(time.Millisecond), f.resumeWords())
 		if !sleep(ctx, backoff, ended) && ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -167,166 +217,145 @@ func (f *Follower) Run(ctx context.Context, ended <-chan struct{}) error {
 	}
 }
 
-// requestOptions builds the next request: the user's options until a line
-// has been printed, then sinceTime from the last printed line.
-func (f *Follower) requestOptions(follow bool) *corev1.PodLogOptions {
-	o := &corev1.PodLogOptions{Container: f.opts.Container, Follow: follow, Timestamps: true}
-	if f.skip.start(&f.printed) {
-		// metav1.Time travels with second precision: the server sends from
-		// the start of that second and the skipper drops what was printed.
-		t := metav1.NewTime(f.skip.at)
-		o.SinceTime = &t
-		return o
+// drain reads what is left once the container has ended, with non-follow
+// reads from the resume point: a stream can end early and cleanly (a proxy,
+// an API server restart), so the end of the log is confirmed, never
+// assumed. Failed reads back off like reconnects.
+func (f *Follower) drain(ctx context.Context) error {
+	failures := 0
+	backoff := f.opts.MinBackoff
+	for {
+		before := f.seen
+		err := f.finalRead(ctx)
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case permanent(err):
+			return err
+		case apierrors.IsNotFound(err):
+			return &LogGoneError{Offset: f.offset, OffsetKnown: f.offsetKnown, Err: err}
+		case apierrors.IsBadRequest(err) && f.seen == 0:
+			// The container never started: there is no log to read.
+			f.notify("no log to read: %s", why(err))
+			return nil
+		}
+		if f.seen > before {
+			failures, backoff = 0, f.opts.MinBackoff
+		}
+		failures++
+		if failures >= f.opts.MaxFailures {
+			return &GaveUpError{Attempts: failures, Err: err}
+		}
+		f.notify("reading the end of the log failed (%s); retrying in %s", why(err), backoff.Round(time.Millisecond))
+		if !sleep(ctx, backoff, nil) {
+			return ctx.Err()
+		}
+		backoff = min(2*backoff, f.opts.MaxBackoff)
 	}
-	o.SinceSeconds, o.SinceTime, o.TailLines = f.opts.SinceSeconds, f.opts.SinceTime, f.opts.TailLines
+}
+
+// finalRead reads the log's end once. When something was printed it first
+// asks for the last lines only (tailLines), which spares the server a scan
+// of the whole file; if they do not reach back to the resume point it
+// reads from sinceTime instead.
+func (f *Follower) finalRead(ctx context.Context) error {
+	if f.done.any {
+		n := int64(2*(f.done.resent()+f.done.trailing) + 64)
+		from := stampOf(f.done.from())
+		rc, err := f.open(ctx, &corev1.PodLogOptions{Container: f.opts.Container, Timestamps: true, TailLines: &n})
+		if err != nil {
+			return err
+		}
+		f.armResume(&from)
+		if _, err = f.pump(ctx, rc, nil, true); !errors.Is(err, errNotCovered) {
+			return err
+		}
+	}
+	rc, err := f.open(ctx, f.request(false))
+	if err != nil {
+		return err
+	}
+	_, err = f.pump(ctx, rc, nil, true)
+	return err
+}
+
+// request builds the next request and arms the skipper for it: the user's
+// options the first time, then sinceTime from what was printed.
+func (f *Follower) request(follow bool) *corev1.PodLogOptions {
+	o := &corev1.PodLogOptions{Container: f.opts.Container, Follow: follow, Timestamps: true}
+	switch {
+	case f.done.any:
+		t := metav1.NewTime(f.done.from())
+		o.SinceTime = &t
+		f.armResume(nil)
+	case f.requested:
+		if f.origin != nil {
+			t := metav1.NewTime(f.origin.time().Truncate(time.Second))
+			o.SinceTime = &t
+		}
+		f.armResume(nil)
+	default:
+		f.requested = true
+		o.SinceSeconds, o.SinceTime, o.TailLines = f.opts.SinceSeconds, f.opts.SinceTime, f.opts.TailLines
+		now := f.opts.Now()
+		switch {
+		case o.SinceTime != nil:
+			s := stampOf(o.SinceTime.Time.Truncate(time.Second)) // what travels on the wire
+			f.origin = &s
+		case o.SinceSeconds != nil:
+			s := stampOf(now.Add(-time.Duration(*o.SinceSeconds) * time.Second))
+			f.origin = &s
+		case o.TailLines != nil:
+			s := stampOf(now)
+			f.origin = &s
+		default:
+			f.offsetKnown = true
+		}
+		f.skip = skipper{}
+	}
 	return o
 }
 
-// pump copies one stream to the output. It returns when the stream ends,
-// fails, or (unless this is the final read) the container has ended, in
-// which case cut is true. A partial last line is dropped unless this is the
-// final read: the next request returns it whole.
-func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan struct{}, final bool) (cut bool, err error) {
-	var byEnd atomic.Bool
-	var lastRead atomic.Int64 // UnixNano of the last read that returned data
-	lastRead.Store(time.Now().UnixNano())
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		if final {
-			ended = nil
-		}
-		select {
-		case <-ended:
-			// A kubelet ends the stream itself once the ended container's
-			// file is drained: keep reading while data flows, and cut only
-			// a stream that stays silent for EndGrace (one that never ends).
-			for {
-				idle := time.Since(time.Unix(0, lastRead.Load()))
-				if idle >= f.opts.EndGrace {
-					byEnd.Store(true)
-					rc.Close()
-					return
-				}
-				t := time.NewTimer(f.opts.EndGrace - idle)
-				select {
-				case <-t.C:
-				case <-ctx.Done():
-					t.Stop()
-					rc.Close()
-					return
-				case <-done:
-					t.Stop()
-					return
-				}
-			}
-		case <-ctx.Done():
-			rc.Close()
-		case <-done:
-		}
-	}()
-	defer rc.Close()
-	start, end := 0, 0
-	for {
-		if end == len(f.buf) {
-			if start > 0 {
-				end = copy(f.buf, f.buf[start:end])
-				start = 0
-			} else {
-				f.buf = append(f.buf, make([]byte, len(f.buf))...)
-			}
-		}
-		room := len(f.buf) - end
-		n, rerr := rc.Read(f.buf[end:])
-		if n > 0 {
-			lastRead.Store(time.Now().UnixNano())
-		}
-		end += n
-		for {
-			i := bytes.IndexByte(f.buf[start:end], '\n')
-			if i < 0 {
-				break
-			}
-			f.emit(f.buf[start : start+i+1])
-			start += i + 1
-		}
-		if start == end {
-			start, end = 0, 0
-		}
-		if rerr != nil {
-			if final && rerr == io.EOF && end > start {
-				f.emit(append(f.buf[start:end], '\n'))
-			}
-			if ferr := f.out.Flush(); ferr != nil {
-				return false, writeError{ferr}
-			}
-			if byEnd.Load() {
-				return true, nil
-			}
-			if rerr == io.EOF {
-				if final {
-					return false, nil
-				}
-				return false, io.ErrUnexpectedEOF
-			}
-			return false, rerr
-		}
-		if n > 0 && f.out.Buffered() > 0 {
-			if ferr := f.out.Flush(); ferr != nil {
-				return false, writeError{ferr}
-			}
-		}
-		if n > 0 && n < room && f.opts.Coalesce > 0 {
-			// The read took all the transport had: the printed lines are
-			// out, so let the next batch gather instead of reading it in
-			// pieces as it arrives. A full read means more is waiting.
-			// The pause is not silence from the server: the end watchdog
-			// measures idleness from the moment reading resumes, even if
-			// the pause oversleeps on a loaded machine.
-			lastRead.Store(time.Now().Add(f.opts.Coalesce + f.opts.EndGrace).UnixNano())
-			f.pause(f.opts.Coalesce)
-			lastRead.Store(time.Now().UnixNano())
-		}
-	}
-}
-
-// emit prints one complete line (ending in '\n') unless it was printed
-// before a reconnect.
-func (f *Follower) emit(line []byte) {
-	ts, msg := splitTimestamp(line)
-	if f.skip.active && f.skip.skip(ts) {
-		return
-	}
-	f.printed.record(ts)
-	// Flush before a line that does not fit, so the writer underneath only
-	// ever receives whole lines: several followers may share it.
-	if f.out.Available() < len(f.opts.Prefix)+len(line) && f.out.Buffered() > 0 {
-		f.out.Flush() // an error sticks in the writer and ends the stream
-	}
-	if f.opts.Prefix != "" {
-		f.out.WriteString(f.opts.Prefix)
-	}
-	if f.opts.Timestamps {
-		f.out.Write(line)
+// armResume sets the skipper for a stream that re-sends what was printed.
+// cover, for a tail read, is the resume point the read must reach back to;
+// lines before it are dropped as sinceTime would drop them.
+func (f *Follower) armResume(cover *stamp) {
+	s := skipper{active: true, leading: true, trailing: f.done.trailing,
+		partial: f.done.partial, partTS: f.done.partialTS, partStmp: f.done.partialHas}
+	if f.done.any {
+		s.stamped, s.newest, s.bounded = f.done.resent(), f.done.newest, true
 	} else {
-		f.out.Write(msg)
+		s.before = f.origin
 	}
-	f.lines++
+	if cover != nil {
+		s.cover, s.before = cover, cover
+	}
+	f.skip = s
 }
 
-func (f *Follower) notifyReconnect(err error, wait time.Duration) {
-	if f.opts.Notify == nil {
-		return
+func (f *Follower) notify(format string, args ...any) {
+	if f.opts.Notify != nil {
+		f.opts.Notify(format, args...)
 	}
-	why := "stream ended"
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		why = err.Error()
+}
+
+func (f *Follower) resumeWords() string {
+	switch {
+	case f.done.any:
+		return string(f.done.newest[:])
+	case f.origin != nil:
+		return "the first request's time, " + string(f.origin[:])
 	}
-	from := "the start"
-	if f.printed.ts != nil {
-		from = string(f.printed.ts)
+	return "the start"
+}
+
+func why(err error) string {
+	if err == nil || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "stream ended"
 	}
-	f.opts.Notify("log stream dropped (%s); reconnecting in %s, resuming after %s", why, wait.Round(time.Millisecond), from)
+	return err.Error()
 }
 
 // permanent errors end the follow at once: retrying cannot help.

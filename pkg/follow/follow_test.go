@@ -11,167 +11,381 @@ import (
 	"testing"
 	"time"
 
+	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-type logLine struct {
-	ts   time.Time
-	text string
-}
+var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
-// fakeServer serves a fixed log like the kubelet: sinceTime arrives with
-// second precision, tailLines keeps the last lines; each attempt may be cut
-// after some bytes (mid-line) with an error. After the cuts, it serves the
-// whole log, reports the container as ended, and keeps the stream open
-// (a server that never ends the stream) until the follower closes it.
-type fakeServer struct {
-	mu       sync.Mutex
-	lines    []logLine
-	cuts     []int
-	requests []corev1.PodLogOptions
-	ended    chan struct{}
-	endOnce  sync.Once
-}
+func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 
-func (s *fakeServer) open(ctx context.Context, o *corev1.PodLogOptions) (io.ReadCloser, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = append(s.requests, *o)
-	var b bytes.Buffer
-	lines := s.lines
-	if o.TailLines != nil && int(*o.TailLines) < len(lines) {
-		lines = lines[len(lines)-int(*o.TailLines):]
+// lines returns n stdout records "name NNN" from start, step apart, and
+// the text a reader without timestamps prints for them.
+func lines(name string, from, n int, start time.Time, step time.Duration) ([]crilog.Record, string) {
+	var recs []crilog.Record
+	var text strings.Builder
+	for i := from; i < from+n; i++ {
+		s := fmt.Sprintf("%s line %03d of the peon log", name, i)
+		recs = append(recs, crilog.Line(crilog.Stdout, s, 0, start.Add(time.Duration(i-from)*step))...)
+		text.WriteString(s + "\n")
 	}
-	for _, l := range lines {
-		if o.SinceTime != nil && l.ts.Before(o.SinceTime.Time.Truncate(time.Second)) {
-			continue
-		}
-		if o.Timestamps {
-			b.WriteString(l.ts.Format(time.RFC3339Nano) + " ")
-		}
-		b.WriteString(l.text + "\n")
-	}
-	attempt := len(s.requests) - 1
-	if attempt < len(s.cuts) {
-		cut := min(s.cuts[attempt], b.Len())
-		return io.NopCloser(io.MultiReader(bytes.NewReader(b.Bytes()[:cut]), errReader{io.ErrUnexpectedEOF})), nil
-	}
-	if !o.Follow {
-		return io.NopCloser(&b), nil
-	}
-	s.endOnce.Do(func() { close(s.ended) })
-	return &endless{r: &b, closed: make(chan struct{})}, nil
-}
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-// endless returns its content, then blocks until closed.
-type endless struct {
-	r      io.Reader
-	once   sync.Once
-	closed chan struct{}
-}
-
-func (e *endless) Read(p []byte) (int, error) {
-	if n, err := e.r.Read(p); err == nil {
-		return n, nil
-	}
-	<-e.closed
-	return 0, errors.New("use of closed connection")
-}
-
-func (e *endless) Close() error { e.once.Do(func() { close(e.closed) }); return nil }
-
-// testLog has several lines per second and several lines with the exact same
-// timestamp, so a resume must skip by count, not only by time.
-func testLog(n int) []logLine {
-	base := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	var out []logLine
-	for i := 0; i < n; i++ {
-		ts := base.Add(time.Duration(i/4) * 300 * time.Millisecond) // 4 lines share each timestamp
-		out = append(out, logLine{ts, fmt.Sprintf("INFO [task-runner] line %03d of the peon log", i)})
-	}
-	return out
+	return recs, text.String()
 }
 
 func quick(o Options) Options {
-	o.MinBackoff, o.MaxBackoff, o.EndGrace = time.Millisecond, 2*time.Millisecond, 20*time.Millisecond
+	o.MinBackoff, o.MaxBackoff = time.Millisecond, 2*time.Millisecond
+	if o.EndGrace == 0 {
+		o.EndGrace = 20 * time.Millisecond
+	}
 	return o
 }
 
-func TestFollowResumesWithoutDuplicates(t *testing.T) {
-	log := testLog(60)
-	lineLen := len(log[0].ts.Format(time.RFC3339Nano)) + 1 + len(log[0].text) + 1
-	tests := []struct {
-		name string
-		cuts []int
-		opts Options
-	}{
-		{"no cut", nil, Options{}},
-		{"cut mid-line three times", []int{lineLen*5 + 7, lineLen*3 + 40, lineLen * 2}, Options{}},
-		{"cut inside a run of equal timestamps", []int{lineLen*9 + 1, lineLen*2 + 3}, Options{}},
-		{"cut before the first line ends", []int{10, 0, lineLen*30 + 2}, Options{}},
-		{"timestamps and prefix kept across cuts", []int{lineLen*17 + 5}, Options{Timestamps: true, Prefix: "[pod/p/main] "}},
+// ending ends the container: the kubelet stops following and ended closes.
+type ending struct {
+	k     *crilog.Kubelet
+	ch    chan struct{}
+	once  sync.Once
+	order string // "kubelet-first" or "watch-first"
+}
+
+func newEnding(k *crilog.Kubelet) *ending { return &ending{k: k, ch: make(chan struct{})} }
+
+func (e *ending) end() {
+	e.once.Do(func() {
+		e.k.Terminate()
+		close(e.ch)
+	})
+}
+
+// syncBuffer is an output several goroutines may read while a follower
+// writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := &fakeServer{lines: log, cuts: tt.cuts, ended: make(chan struct{})}
-			var out bytes.Buffer
-			f := New(srv.open, &out, quick(tt.opts))
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := f.Run(ctx, srv.ended); err != nil {
-				t.Fatalf("Run: %v", err)
+}
+
+func runFollower(t *testing.T, open Opener, out io.Writer, o Options, ended <-chan struct{}) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return New(open, out, o).Run(ctx, ended)
+}
+
+// TestResumesWithoutLossOrDuplicates cuts the stream at many places of a
+// log with several lines per second and equal timestamps.
+func TestResumesWithoutLossOrDuplicates(t *testing.T) {
+	recs, want := lines("a", 0, 60, at(0), 75*time.Millisecond) // 4 lines share a 300 ms span
+	for i := 0; i < len(recs); i += 4 {
+		recs[i].Time = recs[max(0, i-1)].Time // runs of equal timestamps
+	}
+	size := len(crilog.Read(crilog.Encode(recs...), crilog.Options{Timestamps: true})) // of the first response
+	for _, cuts := range [][]int{nil, {7}, {size / 3, 40, 200}, {0, 0, size / 2}, {size - 1}} {
+		t.Run(fmt.Sprint(cuts), func(t *testing.T) {
+			k := crilog.NewKubelet()
+			k.Append(recs...)
+			for _, c := range cuts {
+				k.Faults(crilog.Fault{CutAfter: c, Err: io.ErrUnexpectedEOF})
 			}
-			var want strings.Builder
-			for _, l := range log {
-				want.WriteString(tt.opts.Prefix)
-				if tt.opts.Timestamps {
-					want.WriteString(l.ts.Format(time.RFC3339Nano) + " ")
-				}
-				want.WriteString(l.text + "\n")
+			e := newEnding(k)
+			k.Faults(crilog.Fault{CutAfter: -1})
+			go func() {
+				waitFor(t, "the last request", func() bool { return len(k.Requests()) > len(cuts) })
+				e.end()
+			}()
+			var out syncBuffer
+			if err := runFollower(t, k.Open, &out, quick(Options{}), e.ch); err != nil {
+				t.Fatal(err)
 			}
-			if out.String() != want.String() {
-				t.Fatalf("output differs after %d requests:\n%s\nwant:\n%s", len(srv.requests), out.String(), want.String())
-			}
-			if f.Lines() != int64(len(log)) {
-				t.Fatalf("Lines() = %d", f.Lines())
-			}
-			last := srv.requests[len(srv.requests)-1]
-			if last.Follow {
-				t.Fatalf("the drain after the end must not follow: %+v", last)
+			if out.String() != want {
+				t.Fatalf("printed\n%s\nwant\n%s", out.String(), want)
 			}
 		})
 	}
 }
 
-func TestFirstRequestCarriesUserOptionsAndResumeUsesSinceTime(t *testing.T) {
-	log := testLog(20)
-	tail := int64(8)
-	srv := &fakeServer{lines: log, cuts: []int{200}, ended: make(chan struct{})}
+// TestCleanEarlyEndAfterTheContainerEndedIsConfirmed is defect 1: a proxy
+// ends the stream cleanly, after the container's end was reported, before
+// the log's tail was sent. The end must be confirmed by a read.
+func TestCleanEarlyEndAfterTheContainerEndedIsConfirmed(t *testing.T) {
+	recs, want := lines("tail", 0, 20, at(0), 10*time.Millisecond)
+	k := crilog.NewKubelet()
+	k.Append(recs...)
+	e := newEnding(k)
+	half := len(crilog.Read(crilog.Encode(recs[:10]...), crilog.Options{Timestamps: true})) // ten lines out
+	k.Faults(crilog.Fault{CutAfter: half, Err: nil, OnCut: e.end})
 	var out bytes.Buffer
-	f := New(srv.open, &out, quick(Options{Container: "main", TailLines: &tail}))
-	if err := f.Run(context.Background(), srv.ended); err != nil {
+	if err := runFollower(t, k.Open, &out, quick(Options{}), e.ch); err != nil {
 		t.Fatal(err)
 	}
-	first, second := srv.requests[0], srv.requests[1]
-	if first.TailLines == nil || *first.TailLines != 8 || !first.Timestamps || !first.Follow || first.Container != "main" {
-		t.Fatalf("first request = %+v", first)
+	if out.String() != want {
+		t.Fatalf("printed\n%s\nwant\n%s", out.String(), want)
 	}
-	if second.TailLines != nil || second.SinceTime == nil {
-		t.Fatalf("resume request = %+v", second)
+}
+
+// TestALastLineWithoutNewlineIsPrinted is defect 4: the kubelet never sends
+// an unfinished last record in a follow stream, so it must be read after
+// the end, and printed as a line.
+func TestALastLineWithoutNewlineIsPrinted(t *testing.T) {
+	recs, want := lines("x", 0, 3, at(0), time.Millisecond)
+	k := crilog.NewKubelet()
+	k.Append(recs...)
+	k.AppendRaw([]byte(at(10).Format(time.RFC3339Nano) + " stdout F exiting without a newline"))
+	want += "exiting without a newline\n"
+	e := newEnding(k)
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- runFollower(t, k.Open, &out, quick(Options{EndGrace: 5 * time.Second}), e.ch) }()
+	waitFor(t, "the three lines", func() bool { return strings.Count(out.String(), "\n") == 3 })
+	close(e.ch) // the pod watch reports the end first...
+	time.Sleep(20 * time.Millisecond)
+	k.Terminate() // ...then the kubelet ends the stream
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
-	if got := strings.Count(out.String(), "\n"); got != 8 {
-		t.Fatalf("printed %d lines, want the last 8:\n%s", got, out.String())
+	if out.String() != want {
+		t.Fatalf("printed %q, want %q", out.String(), want)
 	}
+}
+
+// TestTailZeroResumesFromTheFirstRequestsTime is defect 3: with --tail 0 a
+// stream that drops before the first line must not lose the lines written
+// while reconnecting, nor print the old ones.
+func TestTailZeroResumesFromTheFirstRequestsTime(t *testing.T) {
+	now := time.Now().UTC()
+	old, _ := lines("old", 0, 5, now.Add(-10*time.Second), time.Millisecond)
+	k := crilog.NewKubelet()
+	k.Append(old...)
+	during, want := lines("new", 0, 5, now.Add(50*time.Millisecond), time.Millisecond)
+	e := newEnding(k)
+	k.Faults(crilog.Fault{CutAfter: 0, Err: io.ErrUnexpectedEOF, OnCut: func() { k.Append(during...) }})
+	go func() {
+		waitFor(t, "the reconnect", func() bool { return len(k.Requests()) >= 2 })
+		e.end()
+	}()
+	zero := int64(0)
+	var out bytes.Buffer
+	if err := runFollower(t, k.Open, &out, quick(Options{TailLines: &zero, Now: func() time.Time { return now }}), e.ch); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want {
+		t.Fatalf("printed\n%s\nwant\n%s", out.String(), want)
+	}
+	if r := k.Requests()[1]; r.TailLines != nil || r.SinceTime == nil {
+		t.Fatalf("the reconnect must ask from the first request's time, not repeat tailLines: %+v", r)
+	}
+}
+
+// TestShortSinceResumesFromTheFirstRequestsWindow: --since 2s, a drop
+// before the first line, a reconnect later than 2 s: what the first request
+// covered is still sent.
+func TestShortSinceResumesFromTheFirstRequestsWindow(t *testing.T) {
+	now := time.Now().UTC()
+	recs, _ := lines("a", 0, 3, now.Add(-10*time.Second), time.Millisecond)
+	recent, want := lines("b", 0, 3, now.Add(-1500*time.Millisecond), time.Millisecond)
+	k := crilog.NewKubelet()
+	k.Append(append(recs, recent...)...)
+	k.Now = func() time.Time { return now.Add(5 * time.Second) } // the server's clock at the reconnect
+	first := true
+	k.Faults(crilog.Fault{CutAfter: 0, Err: io.ErrUnexpectedEOF, OnCut: func() { first = false }})
+	e := newEnding(k)
+	go func() {
+		waitFor(t, "the reconnect", func() bool { return len(k.Requests()) >= 2 })
+		e.end()
+	}()
+	two := int64(2)
+	var out bytes.Buffer
+	if err := runFollower(t, k.Open, &out, quick(Options{SinceSeconds: &two, Now: func() time.Time { return now }}), e.ch); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want || first {
+		t.Fatalf("printed\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestFinalReadsBackOff is defect 5: after the container's end, failing
+// reads of the log's end wait between attempts like reconnects do.
+func TestFinalReadsBackOff(t *testing.T) {
+	var times []time.Time
+	open := func(context.Context, *corev1.PodLogOptions) (io.ReadCloser, error) {
+		times = append(times, time.Now())
+		return nil, apierrors.NewServiceUnavailable("kubelet restarting")
+	}
+	ended := make(chan struct{})
+	close(ended)
+	o := Options{MaxFailures: 5, MinBackoff: 10 * time.Millisecond, MaxBackoff: time.Second}
+	err := runFollower(t, open, io.Discard, o, ended)
+	var g *GaveUpError
+	if !errors.As(err, &g) || len(times) != 5 {
+		t.Fatalf("Run = %v after %d reads, want a GaveUpError after 5", err, len(times))
+	}
+	// A sleep never ends early, so each gap is at least the backoff.
+	for i, min := range []time.Duration{10, 20, 40, 80} {
+		if gap := times[i+1].Sub(times[i]); gap < min*time.Millisecond {
+			t.Fatalf("gap %d is %v, want at least %v: final reads must back off", i, gap, min*time.Millisecond)
+		}
+	}
+}
+
+// callWriter records each Write call, as a writer shared by followers sees
+// them.
+type callWriter struct {
+	mu    sync.Mutex
+	calls [][]byte
+}
+
+func (c *callWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.calls = append(c.calls, append([]byte(nil), p...))
+	c.mu.Unlock()
+	return len(p), nil
+}
+
+// TestLongLinesReachTheWriterWhole is defect 6: with a prefix (a group), a
+// line longer than the buffer must reach the writer underneath in one
+// Write, so another member's line cannot land inside it. A line beyond
+// MaxLine is written as prefixed pieces, each an output line of its own.
+func TestLongLinesReachTheWriterWhole(t *testing.T) {
+	long := strings.Repeat("x", 100<<10)
+	huge := strings.Repeat("y", 300<<10)
+	var recs []crilog.Record
+	recs = append(recs, crilog.Line(crilog.Stdout, "short", 0, at(0))...)
+	recs = append(recs, crilog.Line(crilog.Stdout, long, crilog.DefaultMaxRecord, at(1))...)
+	recs = append(recs, crilog.Line(crilog.Stdout, "short again", 0, at(2))...)
+	recs = append(recs, crilog.Line(crilog.Stdout, huge, crilog.DefaultMaxRecord, at(3))...)
+	k := crilog.NewKubelet()
+	k.Append(recs...)
+	e := newEnding(k)
+	e.end()
+	var w callWriter
+	if err := runFollower(t, k.Open, &w, quick(Options{Prefix: "[w1] ", MaxLine: 128 << 10}), e.ch); err != nil {
+		t.Fatal(err)
+	}
+	var all bytes.Buffer
+	for i, c := range w.calls {
+		if len(c) == 0 || c[len(c)-1] != '\n' || !bytes.HasPrefix(c, []byte("[w1] ")) {
+			t.Fatalf("write %d is not whole lines: %q...", i, c[:min(len(c), 40)])
+		}
+		for _, l := range bytes.SplitAfter(c[:len(c)-1], []byte("\n")) {
+			if !bytes.HasPrefix(l, []byte("[w1] ")) {
+				t.Fatalf("write %d has a line without its prefix: %q", i, l[:min(len(l), 40)])
+			}
+		}
+		all.Write(c)
+	}
+	out := strings.Split(strings.TrimSuffix(strings.ReplaceAll(all.String(), "[w1] ", ""), "\n"), "\n")
+	if len(out) < 5 || out[0] != "short" || out[1] != long || out[2] != "short again" {
+		t.Fatalf("printed %d lines, want short, the long line whole, short again, then pieces", len(out))
+	}
+	for _, p := range out[3:] {
+		if len(p) == 0 || len(p) > 128<<10+64<<10 {
+			t.Fatalf("a piece of %d bytes: pieces are at most MaxLine plus a read", len(p))
+		}
+	}
+	if strings.Join(out[3:], "") != huge {
+		t.Fatalf("the pieces do not make the huge line")
+	}
+}
+
+// TestALineWithoutNewlineForALongTimeKeepsMemoryBounded: a progress bar
+// redrawn with '\r' never ends its line; without a prefix it is printed as
+// it comes, byte for byte, and the buffer stays at MaxLine.
+func TestALineWithoutNewlineForALongTimeKeepsMemoryBounded(t *testing.T) {
+	bar := strings.Repeat("\r[=====>    ] 42%", 300_000) // ~5 MB
+	k := crilog.NewKubelet()
+	k.Append(crilog.Line(crilog.Stdout, bar, crilog.DefaultMaxRecord, at(0))...)
+	e := newEnding(k)
+	e.end()
+	var out bytes.Buffer
+	f := New(k.Open, &out, quick(Options{MaxLine: 256 << 10}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.Run(ctx, e.ch); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != bar+"\n" {
+		t.Fatalf("printed %d bytes, want %d", out.Len(), len(bar)+1)
+	}
+	if len(f.buf) > 256<<10+128<<10 {
+		t.Fatalf("the read buffer grew to %d bytes for a %d-byte line", len(f.buf), len(bar))
+	}
+}
+
+// TestResumeInsideASplitLine is defect 7: the runtime split a long line
+// into records whose stamps straddle seconds; a resume from a second inside
+// it starts with an unstamped fragment that was printed already.
+func TestResumeInsideASplitLine(t *testing.T) {
+	long := strings.Repeat("L", 40<<10)
+	tests := []struct {
+		name   string
+		stamps []time.Time // of the long line's records
+		after  time.Time   // the line printed after it, before the cut
+	}{
+		{"the line began in the second before", []time.Time{at(500), at(1500), at(1600)}, at(1700)},
+		{"the line began two seconds before", []time.Time{at(500), at(2500), at(2600)}, at(2700)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var recs []crilog.Record
+			recs = append(recs, crilog.Line(crilog.Stdout, "before", 0, at(100))...)
+			recs = append(recs, crilog.Line(crilog.Stdout, long, crilog.DefaultMaxRecord, tt.stamps...)...)
+			recs = append(recs, crilog.Line(crilog.Stdout, "after", 0, tt.after)...)
+			more, moreText := lines("more", 0, 3, tt.after.Add(time.Second), time.Millisecond)
+			k := crilog.NewKubelet()
+			k.Append(recs...)
+			e := newEnding(k)
+			var out syncBuffer
+			done := make(chan error, 1)
+			go func() {
+				done <- runFollower(t, k.Open, &out, quick(Options{}), e.ch)
+			}()
+			waitFor(t, "three lines", func() bool { return strings.Count(out.String(), "\n") == 3 })
+			cutStreams(k)
+			k.Append(more...)
+			waitFor(t, "the more lines", func() bool { return strings.Contains(out.String(), "more line 002") })
+			e.end()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if want := "before\n" + long + "\nafter\n" + moreText; out.String() != want {
+				t.Fatalf("printed %d bytes, want %d; head %q", len(out.String()), len(want), out.String()[:80])
+			}
+		})
+	}
+}
+
+// cutStreams makes every open stream of k fail, as a connection reset.
+func cutStreams(k *crilog.Kubelet) {
+	k.CutOpenStreams(io.ErrUnexpectedEOF)
 }
 
 func TestRunErrors(t *testing.T) {
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "pods/log"}, "p", errors.New("no"))
+	gone := apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, "p")
 	tests := []struct {
 		name    string
 		err     error
@@ -182,8 +396,8 @@ func TestRunErrors(t *testing.T) {
 		{"forbidden is permanent", forbidden, false, apierrors.IsForbidden, 1},
 		{"transient errors give up after MaxFailures", errors.New("connection refused"), false,
 			func(err error) bool { var g *GaveUpError; return errors.As(err, &g) && g.Attempts == 3 }, 3},
-		{"pod gone after the end is a clean finish", apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, "p"), true,
-			func(err error) bool { return err == nil }, 1},
+		{"a pod gone before its log was read to the end is said", gone, true,
+			func(err error) bool { var g *LogGoneError; return errors.As(err, &g) && g.OffsetKnown && g.Offset == 0 }, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,8 +407,7 @@ func TestRunErrors(t *testing.T) {
 			if tt.ended {
 				close(ended)
 			}
-			o := quick(Options{MaxFailures: 3})
-			err := New(open, io.Discard, o).Run(context.Background(), ended)
+			err := runFollower(t, open, io.Discard, quick(Options{MaxFailures: 3}), ended)
 			if !tt.want(err) || n != tt.wantReq {
 				t.Fatalf("Run = %v after %d requests", err, n)
 			}
@@ -203,13 +416,12 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestRunStopsOnCancel(t *testing.T) {
-	srv := &fakeServer{lines: testLog(3), ended: make(chan struct{})}
+	k := crilog.NewKubelet()
 	ctx, cancel := context.WithCancel(context.Background())
 	open := func(ctx context.Context, o *corev1.PodLogOptions) (io.ReadCloser, error) {
-		cancel()
-		return &endless{r: strings.NewReader(""), closed: make(chan struct{})}, nil
+		defer cancel()
+		return k.Open(ctx, o)
 	}
-	_ = srv
 	if err := New(open, io.Discard, quick(Options{})).Run(ctx, make(chan struct{})); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
@@ -221,6 +433,7 @@ func TestSplitTimestamp(t *testing.T) {
 		{"2026-11-26T10:00:00Z x\n", "2026-11-26T10:00:00Z", "x\n"},
 		{"plain line without timestamp\n", "", "plain line without timestamp\n"},
 		{"2026-11-26T10:00:00.1Z\n", "", "2026-11-26T10:00:00.1Z\n"},
+		{"2026-11-26T10:00:00,123 INFO [main] a Druid line, not a stamp\n", "", "2026-11-26T10:00:00,123 INFO [main] a Druid line, not a stamp\n"},
 		{"\n", "", "\n"},
 	}
 	for _, tt := range tests {
@@ -228,117 +441,5 @@ func TestSplitTimestamp(t *testing.T) {
 		if string(ts) != tt.ts || string(msg) != tt.msg {
 			t.Errorf("splitTimestamp(%q) = %q, %q", tt.line, ts, msg)
 		}
-	}
-}
-
-// endsAfter closes ended when its content is half read, then serves the
-// rest and a clean EOF, as a kubelet does when the container exits while
-// its file is still being sent.
-type endsAfter struct {
-	r     *bytes.Reader
-	half  int64
-	ended chan struct{}
-	once  sync.Once
-}
-
-func (e *endsAfter) Read(p []byte) (int, error) {
-	if e.r.Size()-int64(e.r.Len()) >= e.half {
-		e.once.Do(func() { close(e.ended) })
-	}
-	return e.r.Read(p[:min(len(p), 100)])
-}
-
-func (e *endsAfter) Close() error { return nil }
-
-func TestAStreamThatEndsAfterTheContainerIsReadToItsEndWithoutAnotherRequest(t *testing.T) {
-	var b strings.Builder
-	var want strings.Builder
-	for _, l := range testLog(200) {
-		b.WriteString(l.ts.Format(time.RFC3339Nano) + " " + l.text + "\n")
-		want.WriteString(l.text + "\n")
-	}
-	ended := make(chan struct{})
-	requests := 0
-	open := func(context.Context, *corev1.PodLogOptions) (io.ReadCloser, error) {
-		requests++
-		r := bytes.NewReader([]byte(b.String()))
-		return &endsAfter{r: r, half: r.Size() / 2, ended: ended}, nil
-	}
-	var out bytes.Buffer
-	if err := New(open, &out, quick(Options{})).Run(context.Background(), ended); err != nil {
-		t.Fatal(err)
-	}
-	if out.String() != want.String() || requests != 1 {
-		t.Fatalf("%d requests, %d of %d bytes printed", requests, out.Len(), want.Len())
-	}
-}
-
-// chunkReader hands out its chunks one Read at a time, as a transport
-// returns what it has buffered so far.
-type chunkReader struct{ chunks [][]byte }
-
-func (c *chunkReader) Read(p []byte) (int, error) {
-	if len(c.chunks) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, c.chunks[0])
-	if c.chunks[0] = c.chunks[0][n:]; len(c.chunks[0]) == 0 {
-		c.chunks = c.chunks[1:]
-	}
-	return n, nil
-}
-
-func (c *chunkReader) Close() error { return nil }
-
-func TestReadsThatDrainTheTransportPauseToGatherTheNextBatch(t *testing.T) {
-	lines := func(n int) []byte {
-		var b bytes.Buffer
-		for i := range n {
-			fmt.Fprintf(&b, "2026-11-26T10:00:00.%09dZ INFO [task-runner] line %06d of the peon log\n", i, i)
-		}
-		return b.Bytes()
-	}
-	small, big := lines(10), lines(1600) // big is over 100 KB: more than the 64 KB read buffer
-	tests := []struct {
-		name     string
-		coalesce time.Duration
-		chunks   [][]byte
-		pauses   int
-	}{
-		{"one short read pauses once", 0, [][]byte{small}, 1},
-		// 64 KB (full: more is waiting, read on), the rest (short), then small (short).
-		{"a full read reads on at once", 0, [][]byte{small, big, small}, 3},
-		{"disabled", -1, [][]byte{small, big, small}, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var want []byte
-			for _, c := range tt.chunks {
-				want = append(want, c...)
-			}
-			open := func(context.Context, *corev1.PodLogOptions) (io.ReadCloser, error) {
-				return &chunkReader{chunks: append([][]byte(nil), tt.chunks...)}, nil
-			}
-			var out bytes.Buffer
-			f := New(open, &out, quick(Options{Timestamps: true, Coalesce: tt.coalesce}))
-			var pauses []time.Duration
-			f.pause = func(d time.Duration) { pauses = append(pauses, d) }
-			ended := make(chan struct{})
-			close(ended) // one final read to EOF
-			if err := f.Run(context.Background(), ended); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Fatalf("printed %d bytes, want %d", out.Len(), len(want))
-			}
-			if len(pauses) != tt.pauses {
-				t.Fatalf("%d pauses, want %d", len(pauses), tt.pauses)
-			}
-			for _, d := range pauses {
-				if d != defaultCoalesce {
-					t.Fatalf("paused %v, want %v", d, defaultCoalesce)
-				}
-			}
-		})
 	}
 }

@@ -5,9 +5,39 @@ import (
 	"time"
 )
 
-// splitTimestamp splits a log line returned with timestamps=true into its
-// RFC3339Nano timestamp and the rest. A line without a timestamp returns nil.
+// stampLen is the length of the kubelet's timestamp, RFC3339 with a fixed
+// nine-digit fraction in UTC: "2006-01-02T15:04:05.000000000Z".
+const stampLen = 30
+
+// stampLayout is the kubelet's fixed-width timestamp layout.
+const stampLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// stamp is a timestamp in the kubelet's fixed-width UTC form: two stamps
+// compare as their times do, and the first 19 bytes name the second.
+type stamp [stampLen]byte
+
+func (s stamp) second() []byte { return s[:19] }
+
+func (s *stamp) time() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, string(s[:]))
+	return t
+}
+
+func stampOf(t time.Time) stamp {
+	var s stamp
+	copy(s[:], t.UTC().Format(stampLayout))
+	return s
+}
+
+// splitTimestamp splits a line received with timestamps=true into the
+// kubelet's timestamp and the rest. A line that does not start with a
+// timestamp (a continuation of a split line, say) returns nil and the
+// line. The kubelet's own fixed-width form is recognised by its shape
+// alone; any other RFC3339 prefix must parse.
 func splitTimestamp(line []byte) (ts, msg []byte) {
+	if len(line) > stampLen && line[stampLen] == ' ' && kubeletShape(line) {
+		return line[:stampLen], line[stampLen+1:]
+	}
 	// Shortest RFC3339 form: 2006-01-02T15:04:05Z (20 bytes).
 	if len(line) < 21 || line[4] != '-' || line[10] != 'T' {
 		return nil, line
@@ -17,7 +47,14 @@ func splitTimestamp(line []byte) (ts, msg []byte) {
 		return nil, line
 	}
 	sp += 19
+	if _, ok := parseTimestamp(line[:sp]); !ok {
+		return nil, line
+	}
 	return line[:sp], line[sp+1:]
+}
+
+func kubeletShape(b []byte) bool {
+	return b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' && b[16] == ':' && b[19] == '.' && b[29] == 'Z'
 }
 
 // parseTimestamp parses a kubelet timestamp; ok is false if it is not one.
@@ -26,69 +63,16 @@ func parseTimestamp(ts []byte) (time.Time, bool) {
 	return t, err == nil
 }
 
-// resumePoint is what has been printed: the last timestamp and how many
-// lines carried exactly that timestamp.
-type resumePoint struct {
-	ts    []byte // raw bytes of the last printed timestamp
-	count int    // lines printed with exactly ts
-}
-
-// record notes that a line with timestamp ts was printed.
-func (r *resumePoint) record(ts []byte) {
-	if ts == nil {
-		return
-	}
-	if bytes.Equal(ts, r.ts) {
-		r.count++
-		return
-	}
-	r.ts = append(r.ts[:0], ts...)
-	r.count = 1
-}
-
-// skipper drops, after a reconnect from sinceTime, the lines already
-// printed: every line older than the resume point, and the first count lines
-// that carry its exact timestamp.
-type skipper struct {
-	active bool
-	at     time.Time
-	want   int // lines with timestamp == at already printed
-	seen   int
-}
-
-// start arms the skipper from a resume point; it reports false when there is
-// nothing to skip (nothing printed yet).
-func (s *skipper) start(r *resumePoint) bool {
-	t, ok := parseTimestamp(r.ts)
-	if !ok {
-		s.active = false
-		return false
-	}
-	*s = skipper{active: true, at: t, want: r.count}
-	return true
-}
-
-// skip reports whether a line with timestamp ts was printed before. Once a
-// newer line is seen, skipping ends for the rest of the stream.
-func (s *skipper) skip(ts []byte) bool {
-	if !s.active {
-		return false
+// canonical returns ts in the fixed-width form; ok is false if ts is not a
+// timestamp.
+func canonical(ts []byte) (s stamp, ok bool) {
+	if len(ts) == stampLen && kubeletShape(ts) {
+		copy(s[:], ts)
+		return s, true
 	}
 	t, ok := parseTimestamp(ts)
 	if !ok {
-		// Without a timestamp the line cannot be placed; printing it risks
-		// a duplicate, dropping it risks a loss. Keep the line.
-		return false
+		return s, false
 	}
-	switch t.Compare(s.at) {
-	case -1:
-		return true
-	case 0:
-		s.seen++
-		if s.seen <= s.want {
-			return true
-		}
-	}
-	s.active = false
-	return false
+	return stampOf(t), true
 }

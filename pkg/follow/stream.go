@@ -1,0 +1,210 @@
+package follow
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// errNotCovered ends a tail read whose first line is newer than the resume
+// point: the read does not reach back far enough.
+var errNotCovered = errors.New("the tail read starts after the resume point")
+
+// pump copies one stream to the output. It returns when the stream ends
+// (nil: a clean end), fails, or (unless this is a final read) the container
+// has ended and the stream stays silent, in which case cut is true. An
+// unfinished last line is kept for the next request unless this is a final
+// read, which prints it: a final read is not followed, so the server sent
+// all it has.
+func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan struct{}, final bool) (cut bool, err error) {
+	var byEnd atomic.Bool
+	var lastRead atomic.Int64 // UnixNano of the last read that returned data
+	lastRead.Store(time.Now().UnixNano())
+	done := make(chan struct{})
+	defer close(done)
+	go f.watchdog(ctx, rc, ended, final, &byEnd, &lastRead, done)
+	defer rc.Close()
+	f.cur = lineState{}
+	start, end := 0, 0
+	for {
+		if end == len(f.buf) {
+			if start > 0 {
+				end = copy(f.buf, f.buf[start:end])
+				start = 0
+			} else {
+				f.buf = append(f.buf, make([]byte, len(f.buf))...)
+			}
+		}
+		room := len(f.buf) - end
+		n, rerr := rc.Read(f.buf[end:])
+		if n > 0 {
+			lastRead.Store(time.Now().UnixNano())
+		}
+		end += n
+		for {
+			i := bytes.IndexByte(f.buf[start:end], '\n')
+			if i < 0 {
+				break
+			}
+			if err := f.take(f.buf[start:start+i+1], true); err != nil {
+				return false, err
+			}
+			start += i + 1
+		}
+		if end-start >= f.opts.MaxLine {
+			// A line that long is not held whole: out with what there is.
+			if err := f.take(f.buf[start:end], false); err != nil {
+				return false, err
+			}
+			start = end
+		}
+		if start == end {
+			start, end = 0, 0
+		}
+		if rerr != nil {
+			if final && rerr == io.EOF && end > start {
+				// The last line has no newline (the container wrote none):
+				// a final read's last bytes are all there is.
+				if err := f.take(append(f.buf[start:end], '\n'), true); err != nil {
+					return false, err
+				}
+				if !f.cur.skip {
+					f.offset-- // the newline is not the log's
+				}
+			}
+			if ferr := f.out.flush(); ferr != nil {
+				return false, writeError{ferr}
+			}
+			if byEnd.Load() {
+				return true, nil
+			}
+			if rerr == io.EOF {
+				return false, nil
+			}
+			return false, rerr
+		}
+		if n > 0 && f.out.buffered() > 0 {
+			if ferr := f.out.flush(); ferr != nil {
+				return false, writeError{ferr}
+			}
+		}
+		if n > 0 && n < room && f.opts.Coalesce > 0 {
+			// The read took all the transport had: the printed lines are
+			// out, so let the next batch gather instead of reading it in
+			// pieces as it arrives. A full read means more is waiting.
+			// The pause is not silence from the server: the end watchdog
+			// measures idleness from the moment reading resumes, even if
+			// the pause oversleeps on a loaded machine.
+			lastRead.Store(time.Now().Add(f.opts.Coalesce + f.opts.EndGrace).UnixNano())
+			f.pause(f.opts.Coalesce)
+			lastRead.Store(time.Now().UnixNano())
+		}
+	}
+}
+
+// watchdog closes the stream when ctx ends, and, once the container has
+// ended, when the stream stays silent for EndGrace: a kubelet ends the
+// stream itself once the ended container's file is sent, so a stream that
+// goes quiet instead is one that never ends (KWOK's). While data flows it
+// is left alone.
+func (f *Follower) watchdog(ctx context.Context, rc io.Closer, ended <-chan struct{}, final bool,
+	byEnd *atomic.Bool, lastRead *atomic.Int64, done <-chan struct{}) {
+	if final {
+		ended = nil
+	}
+	select {
+	case <-ended:
+		for {
+			idle := time.Since(time.Unix(0, lastRead.Load()))
+			if idle >= f.opts.EndGrace {
+				byEnd.Store(true)
+				rc.Close()
+				return
+			}
+			t := time.NewTimer(f.opts.EndGrace - idle)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				rc.Close()
+				return
+			case <-done:
+				t.Stop()
+				return
+			}
+		}
+	case <-ctx.Done():
+		rc.Close()
+	case <-done:
+	}
+}
+
+// take handles the next part of a line: a whole line ending in '\n'
+// (complete), or a piece of one too long to hold. It decides at the line's
+// start whether the line was printed before a reconnect, prints what was
+// not, and keeps the accounts a resume needs.
+func (f *Follower) take(part []byte, complete bool) error {
+	c := &f.cur
+	if !c.open {
+		ts, _ := splitTimestamp(part)
+		st, ok := stamp{}, false
+		if ts != nil {
+			st, ok = canonical(ts)
+		}
+		v, skipBytes := f.skip.decide(st, ok)
+		if v == notCovered {
+			return errNotCovered
+		}
+		*c = lineState{open: true, ts: st, stamped: ok, skip: v == skipLine, skipBytes: skipBytes}
+		if ok {
+			c.tsLen = len(ts) + 1
+		}
+	}
+	f.seen++
+	first := c.consumed
+	c.consumed += len(part)
+	if !c.skip {
+		f.print(part, first, complete)
+	}
+	if !complete {
+		if !c.skip {
+			f.done.partial, f.done.partialTS, f.done.partialHas = c.consumed, c.ts, c.stamped
+		}
+		return nil
+	}
+	if !c.skip {
+		f.done.record(c.ts, c.stamped)
+		f.lines++
+	}
+	c.open = false
+	return nil
+}
+
+// print writes the part of the current line that starts at byte first of
+// the line, leaving out what was written before a reconnect and, unless
+// timestamps are asked for, the timestamp.
+func (f *Follower) print(part []byte, first int, complete bool) {
+	c := &f.cur
+	if drop := c.skipBytes - first; drop > 0 {
+		if drop >= len(part) {
+			return
+		}
+		part, first = part[drop:], first+drop
+	}
+	tsBytes := 0 // bytes of this part that are the line's timestamp
+	if first < c.tsLen {
+		tsBytes = min(c.tsLen-first, len(part))
+	}
+	f.offset += int64(len(part) - tsBytes)
+	if !f.opts.Timestamps {
+		part = part[tsBytes:]
+	}
+	if complete && first == 0 {
+		f.out.line(part)
+		return
+	}
+	f.out.piece(part, complete)
+}
