@@ -51,7 +51,7 @@ FUZZTIME ?= 200000x
 fuzz: ## Run each fuzz target for $(FUZZTIME) executions (bounded, for CI)
 	$(GO) test -run='^$$' -fuzz='^FuzzJobNames$$' -fuzztime=$(FUZZTIME) ./pkg/druid
 	$(GO) test -run='^$$' -fuzz='^FuzzSplitTimestamp$$' -fuzztime=$(FUZZTIME) ./pkg/follow
-	$(GO) test -run='^$$' -fuzz='^FuzzResumeSkip$$' -fuzztime=$(FUZZTIME) ./pkg/follow
+	$(GO) test -run='^$$' -fuzz='^FuzzFollowThroughDrops$$' -fuzztime=$(FUZZTIME) ./pkg/follow
 	$(GO) test -run='^$$' -fuzz='^FuzzTaskStatusDecoding$$' -fuzztime=$(FUZZTIME) ./pkg/overlord
 
 .PHONY: bench
