@@ -2,10 +2,12 @@ package locate
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	corev1 "k8s.io/api/core/v1"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -14,6 +16,9 @@ import (
 // is resolved again even without an event.
 const waitRecheck = 30 * time.Second
 
+// waitRecheckBlind is the recheck period when a watch was refused.
+const waitRecheckBlind = 2 * time.Second
+
 // waitSettle batches the burst of events one change causes (Job, pod,
 // status) into one new lookup.
 const waitSettle = 150 * time.Millisecond
@@ -21,10 +26,16 @@ const waitSettle = 150 * time.Millisecond
 // WaitUntil resolves the task again each time a peon Job or pod changes,
 // until done returns true for a resolution or ctx ends (ctx.Err()). It
 // watches instead of polling: the Job's pods once the Job exists, else every
-// peon Job and pod of the namespace. progress is called with each new
-// resolution that is not done.
+// peon Job and pod of the namespace; the watches ride out API outages.
+// progress is called with each new resolution that is not done.
 func (l *Locator) WaitUntil(ctx context.Context, r *Resolution, container string,
 	done func(*Resolution) bool, progress func(*Resolution)) (*Resolution, error) {
+	var w *changeWatch
+	defer func() {
+		if w != nil {
+			w.stop()
+		}
+	}()
 	for {
 		if done(r) {
 			return r, nil
@@ -32,7 +43,13 @@ func (l *Locator) WaitUntil(ctx context.Context, r *Resolution, container string
 		if progress != nil {
 			progress(r)
 		}
-		if err := l.waitForChange(ctx, r); err != nil {
+		if k := l.watchKey(r); w == nil || w.key != k {
+			if w != nil {
+				w.stop()
+			}
+			w = l.startChangeWatch(ctx, k, r)
+		}
+		if err := w.next(ctx); err != nil {
 			return r, err
 		}
 		next, err := l.Resolve(ctx, r.TaskID, container)
@@ -46,72 +63,75 @@ func (l *Locator) WaitUntil(ctx context.Context, r *Resolution, container string
 	}
 }
 
-// waitForChange returns when something relevant to r may have changed.
-func (l *Locator) waitForChange(ctx context.Context, r *Resolution) error {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ns := r.Namespace
-	if l.AllNamespaces && r.Job == nil {
-		ns = metav1.NamespaceAll
-	}
-	// Every watch starts from the resource version of a LIST, so it sends
-	// only changes, not the objects that already exist.
-	var watches []watch.Interface
-	podSel, podRV := druid.PeonSelector, ""
+// watchKey says what a wait for r watches: the Job's pods, or every peon
+// Job and pod of the namespace (or of all namespaces).
+type watchKey struct {
+	namespace, job string
+}
+
+func (l *Locator) watchKey(r *Resolution) watchKey {
 	if r.Job != nil {
-		podSel, podRV = druid.JobNameLabel+"="+r.Job.Name, r.PodsResourceVersion
+		return watchKey{namespace: r.Namespace, job: r.Job.Name}
+	}
+	if l.AllNamespaces {
+		return watchKey{namespace: metav1.NamespaceAll}
+	}
+	return watchKey{namespace: r.Namespace}
+}
+
+// changeWatch signals changes of the watched Jobs and pods.
+type changeWatch struct {
+	key     watchKey
+	changed chan struct{}
+	blind   atomic.Bool // a watch was refused: recheck on a timer
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+func (l *Locator) startChangeWatch(ctx context.Context, k watchKey, r *Resolution) *changeWatch {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &changeWatch{key: k, changed: make(chan struct{}, 1), cancel: cancel}
+	signal := func() {
+		select {
+		case w.changed <- struct{}{}:
+		default:
+		}
+	}
+	run := func(what string, cfg listwatch.Config) {
+		cfg.OnEvent = func(watch.Event) { signal() }
+		cfg.OnFailure = func(err error, n int, wait time.Duration) {
+			l.debugf("wait: %s: %v (attempt %d, retrying in %s)", what, err, n, wait)
+		}
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			if err := listwatch.Run(ctx, cfg); err != nil {
+				l.debugf("wait: cannot watch %s (%v); re-checking every %s", what, err, waitRecheckBlind)
+				w.blind.Store(true)
+				signal()
+			}
+		}()
+	}
+	podSel, podRV := druid.PeonSelector, ""
+	if k.job != "" {
+		podSel, podRV = druid.JobNameLabel+"="+k.job, r.PodsResourceVersion
 	} else {
-		opts := metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: 1}
-		l.debugf("wait: LIST+WATCH jobs -l %s in %s", druid.PeonSelector, nsLabel(ns))
-		list, err := l.Client.Jobs(ns).List(wctx, opts)
-		if err == nil {
-			opts.Limit, opts.ResourceVersion = 0, list.ResourceVersion
-			var w watch.Interface
-			if w, err = l.Client.Jobs(ns).Watch(wctx, opts); err == nil {
-				watches = append(watches, w)
-			}
-		}
-		if err != nil {
-			l.debugf("wait: cannot watch jobs (%v); re-checking on a timer", err)
-		}
+		list, watchFn := listwatch.Jobs(l.Client.Jobs(k.namespace))
+		l.debugf("wait: LIST+WATCH jobs -l %s in %s", druid.PeonSelector, nsLabel(k.namespace))
+		run("jobs", listwatch.Config{List: list, Watch: watchFn, LabelSelector: druid.PeonSelector})
 	}
-	opts := metav1.ListOptions{LabelSelector: podSel, ResourceVersion: podRV}
-	var err error
-	if podRV == "" {
-		var list *corev1.PodList
-		if list, err = l.Client.Pods(ns).List(wctx, metav1.ListOptions{LabelSelector: podSel, Limit: 1}); err == nil {
-			opts.ResourceVersion = list.ResourceVersion
-		}
-	}
-	if err == nil {
-		l.debugf("wait: WATCH pods -l %s in %s", podSel, nsLabel(ns))
-		var w watch.Interface
-		if w, err = l.Client.Pods(ns).Watch(wctx, opts); err == nil {
-			watches = append(watches, w)
-		}
-	}
-	if err != nil {
-		l.debugf("wait: cannot watch pods (%v); re-checking on a timer", err)
-	}
-	defer func() {
-		for _, w := range watches {
-			w.Stop()
-		}
-	}()
+	list, watchFn := listwatch.Pods(l.Client.Pods(k.namespace))
+	l.debugf("wait: WATCH pods -l %s in %s", podSel, nsLabel(k.namespace))
+	run("pods", listwatch.Config{List: list, Watch: watchFn, LabelSelector: podSel, ResourceVersion: podRV})
+	return w
+}
+
+// next returns when something may have changed: an event (after the burst
+// settles), or the recheck period.
+func (w *changeWatch) next(ctx context.Context) error {
 	recheck := waitRecheck
-	if len(watches) == 0 {
-		recheck = 2 * time.Second
-	}
-	changed := make(chan struct{}, 1)
-	for _, w := range watches {
-		go func(w watch.Interface) {
-			for range w.ResultChan() {
-				select {
-				case changed <- struct{}{}:
-				default:
-				}
-			}
-		}(w)
+	if w.blind.Load() {
+		recheck = waitRecheckBlind
 	}
 	timer := time.NewTimer(recheck)
 	defer timer.Stop()
@@ -120,7 +140,7 @@ func (l *Locator) waitForChange(ctx context.Context, r *Resolution) error {
 		return ctx.Err()
 	case <-timer.C:
 		return nil
-	case <-changed:
+	case <-w.changed:
 	}
 	settle := time.NewTimer(waitSettle)
 	defer settle.Stop()
@@ -130,4 +150,9 @@ func (l *Locator) waitForChange(ctx context.Context, r *Resolution) error {
 	case <-settle.C:
 		return nil
 	}
+}
+
+func (w *changeWatch) stop() {
+	w.cancel()
+	w.wg.Wait()
 }
