@@ -225,7 +225,7 @@ func (o *FollowOptions) stream(ctx context.Context, r *locate.Resolution) error 
 func (o *FollowOptions) streamTask(ctx context.Context, r *locate.Resolution, out io.Writer, prefix string) error {
 	container := o.task.Container
 	ended := func(p *corev1.Pod) bool {
-		return druid.Evaluate(r.Job, p, container, time.Now()).Phase == druid.Stopped
+		return druid.StateOf(r.Job, p, container, time.Now()).Phase == druid.Stopped
 	}
 	tracker := podwatch.Start(ctx, o.clients.Kube, r.Pod, r.PodsResourceVersion, ended, o.clients.Debugf)
 	pods := o.clients.Kube.Pods(r.Namespace)
@@ -248,7 +248,7 @@ func (o *FollowOptions) streamTask(ctx context.Context, r *locate.Resolution, ou
 		return err
 	}
 	pod, deleted := tracker.Latest()
-	st := druid.Evaluate(r.Job, pod, container, time.Now())
+	st := druid.StateOf(r.Job, pod, container, time.Now())
 	switch {
 	case st.Phase == druid.Stopped && !st.Failed:
 		o.status("%stask container %s", prefix, endWords(st))

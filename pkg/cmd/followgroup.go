@@ -187,7 +187,7 @@ func (g *groupRun) followMember(ctx context.Context, job *batchv1.Job, label str
 		return err
 	}
 	r.Pod, r.PodCount, r.PodsResourceVersion = pm.Pod, pm.Count, pm.ResourceVersion
-	r.State = druid.Evaluate(job, r.Pod, o.task.Container, time.Now())
+	r.State = druid.StateOf(job, r.Pod, o.task.Container, time.Now())
 	missing := func(r *locate.Resolution) bool { return r.Pod != nil && !druid.HasContainer(r.Pod, o.task.Container) }
 	last := ""
 	r, err = g.loc.WaitUntil(ctx, r, o.task.Container, func(r *locate.Resolution) bool {

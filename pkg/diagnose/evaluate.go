@@ -127,7 +127,7 @@ func jobNotFound(obs *Observation, nf *locate.NotFoundError) Check {
 func podCheck(obs *Observation) Check {
 	r := obs.Res
 	if r.Pod == nil {
-		st := druid.Evaluate(r.Job, nil, obs.Container, obs.Now)
+		st := druid.StateOf(r.Job, nil, obs.Container, obs.Now)
 		c := newCheck(CheckPod, Fail, exitcode.NotRunning, "Job "+r.Job.Name+" has no pod: "+st.Reason)
 		for _, cond := range r.Job.Status.Conditions {
 			c.add("job condition %s=%s: %s %s", cond.Type, cond.Status, cond.Reason, msg.OneLine(cond.Message))

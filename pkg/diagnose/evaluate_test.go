@@ -42,7 +42,7 @@ func scenario(podMutate func(*corev1.Pod)) *Observation {
 		podMutate(pod)
 		obs.Res.Pod, obs.Res.PodCount = pod, 1
 	}
-	obs.Res.State = druid.Evaluate(obs.Res.Job, obs.Res.Pod, "main", now)
+	obs.Res.State = druid.StateOf(obs.Res.Job, obs.Res.Pod, "main", now)
 	return obs
 }
 

@@ -49,12 +49,12 @@ func (s State) Streamable() bool {
 	return s.Phase == Running && s.Waiting == ""
 }
 
-// Evaluate applies Druid's lifecycle rule (KubernetesPeonLifecycle) to a Job
+// StateOf applies Druid's lifecycle rule (KubernetesPeonLifecycle) to a Job
 // and its pod: no Job is NOT_STARTED; a Job without a pod, or a pod without
 // an IP, is PENDING; a pod with an IP is RUNNING; a terminated container, a
 // finished pod or a finished Job is STOPPED. job and pod may be nil;
 // container is the container whose state matters (normally "main").
-func Evaluate(job *batchv1.Job, pod *corev1.Pod, container string, now time.Time) State {
+func StateOf(job *batchv1.Job, pod *corev1.Pod, container string, now time.Time) State {
 	if job == nil {
 		return State{Phase: NotStarted, Reason: "no Job exists for this task"}
 	}

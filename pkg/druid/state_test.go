@@ -41,7 +41,7 @@ func running(p *corev1.Pod) {
 		Running: &corev1.ContainerStateRunning{}}}}
 }
 
-func TestEvaluate(t *testing.T) {
+func TestStateOf(t *testing.T) {
 	finished := metav1.NewTime(now.Add(-2 * time.Minute))
 	tests := []struct {
 		name       string
@@ -90,9 +90,9 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Evaluate(tt.job, tt.pod, MainContainer, now)
+			got := StateOf(tt.job, tt.pod, MainContainer, now)
 			if got.Phase != tt.phase || got.Reason != tt.reason || got.Failed != tt.failed || got.Streamable() != tt.streamable {
-				t.Fatalf("Evaluate = {%s %q failed=%v streamable=%v}, want {%s %q failed=%v streamable=%v}",
+				t.Fatalf("StateOf = {%s %q failed=%v streamable=%v}, want {%s %q failed=%v streamable=%v}",
 					got.Phase, got.Reason, got.Failed, got.Streamable(), tt.phase, tt.reason, tt.failed, tt.streamable)
 			}
 		})

@@ -39,7 +39,7 @@ func (l *Locator) Resolve(ctx context.Context, taskID, container string) (*Resol
 	switch {
 	case errors.As(err, &nf):
 		r.NotFound = nf
-		r.State = druid.Evaluate(nil, nil, container, time.Now())
+		r.State = druid.StateOf(nil, nil, container, time.Now())
 		return r, nil
 	case err != nil:
 		return nil, err
@@ -50,6 +50,6 @@ func (l *Locator) Resolve(ctx context.Context, taskID, container string) (*Resol
 		return nil, err
 	}
 	r.Pod, r.PodCount, r.PodsResourceVersion = pm.Pod, pm.Count, pm.ResourceVersion
-	r.State = druid.Evaluate(r.Job, r.Pod, container, time.Now())
+	r.State = druid.StateOf(r.Job, r.Pod, container, time.Now())
 	return r, nil
 }

@@ -55,14 +55,18 @@ func Start(ctx context.Context, client kube.Interface, pod *corev1.Pod, resource
 		List: list, Watch: watchFn, ResourceVersion: resourceVersion,
 		FieldSelector: fields.OneTermEqualSelector("metadata.name", pod.Name).String(),
 		OnList: func(items []runtime.Object) {
-			if len(items) == 0 {
-				t.update(nil, true)
-				return
+			for _, o := range items {
+				if p, ok := o.(*corev1.Pod); ok && p.Name == pod.Name {
+					t.update(p, false)
+					return
+				}
 			}
-			t.update(items[0].(*corev1.Pod), false)
+			t.update(nil, true)
 		},
 		OnEvent: func(ev watch.Event) {
-			if p, ok := ev.Object.(*corev1.Pod); ok {
+			// The name is checked again: a selector is the server's
+			// promise, and fakes do not keep it.
+			if p, ok := ev.Object.(*corev1.Pod); ok && p.Name == pod.Name {
 				t.update(p, ev.Type == watch.Deleted)
 			}
 		},

@@ -140,7 +140,7 @@ func RowOf(job *batchv1.Job, pods []corev1.Pod, container string, now time.Time)
 		}
 	}
 	pod, n := druid.PickPod(own)
-	st := druid.Evaluate(job, pod, container, now)
+	st := druid.StateOf(job, pod, container, now)
 	r := Row{Namespace: job.Namespace, TaskID: druid.TaskIDOf(job), Job: job.Name, PodCount: n,
 		State: st.Phase, Failed: st.Failed, Reason: st.Reason, Detail: detail(st), Created: job.CreationTimestamp.Time}
 	if pod != nil {

@@ -1,0 +1,296 @@
+package taskfollow
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// GroupResult is how a multi-task follow ended: one entry per member, in
+// task ID order. A member's Err is nil when it exited 0.
+type GroupResult struct {
+	Selection string
+	Namespace string
+	Members   []MemberResult
+}
+
+// MemberResult is one member's end.
+type MemberResult struct {
+	TaskID, Namespace, Label string
+	Err                      error
+}
+
+// Label decorates a member's label for the output (colour); nil keeps
+// "[label]".
+type Label func(label string) string
+
+// FollowGroup follows every task of taskID's group (an MSQ controller and
+// its workers, including those that start later or are retried) until
+// each one seen has ended. With Config.Wait it waits for the group's first
+// Job to appear; else a group without any Job is a *NotFoundError.
+func FollowGroup(ctx context.Context, cfg Config, taskID string, paint Label) (*GroupResult, error) {
+	loc := cfg.Locator
+	group, ns := druid.GroupOfID(taskID), loc.Namespace
+	m, err := loc.FindJob(ctx, taskID)
+	var nf *locate.NotFoundError
+	switch {
+	case err == nil:
+		group, ns = druid.GroupOf(m.Job), m.Job.Namespace
+	case errors.As(err, &nf):
+		if loc.AllNamespaces {
+			ns = metav1.NamespaceAll // wait for the group in every namespace
+		}
+	default:
+		return nil, err
+	}
+	res, err := FollowSelected(ctx, cfg, GroupSelector{Group: group}, ns, paint)
+	if res != nil && len(res.Members) == 0 && err == nil {
+		if nf == nil {
+			nf = &locate.NotFoundError{TaskID: taskID, Namespace: ns, AllNamespaces: loc.AllNamespaces}
+		}
+		return nil, &NotFoundError{NotFoundError: nf}
+	}
+	return res, err
+}
+
+// FollowSelected follows every peon Job of namespace ns ("" for all) that
+// sel selects, each with its label before every line, until every member
+// seen has ended; members that appear later join. With Config.Wait it
+// waits for the first member; else it returns an empty result when the
+// first listing has none. Job LIST and WATCH failures are ridden out with
+// backoff: members already followed go on.
+func FollowSelected(ctx context.Context, cfg Config, sel Selector, ns string, paint Label) (*GroupResult, error) {
+	g := &multi{cfg: cfg, sel: sel, ns: ns, paint: paint, out: &lockedWriter{w: cfg.Out},
+		members: map[string]*member{}, changed: make(chan struct{}, 1)}
+	return g.run(ctx)
+}
+
+// multi is one multi-task follow.
+type multi struct {
+	cfg   Config
+	sel   Selector
+	ns    string
+	paint Label
+	out   io.Writer
+
+	mu       sync.Mutex
+	members  map[string]*member // by namespace/task ID
+	progress Progress
+	wg       sync.WaitGroup // member followers; Add only on the watch goroutine
+	changed  chan struct{}
+}
+
+type member struct {
+	res  MemberResult
+	done bool
+}
+
+func (g *multi) run(ctx context.Context) (*GroupResult, error) {
+	mctx, stopMembers := context.WithCancel(ctx)
+	defer stopMembers()
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	list, watchFn := listwatch.Jobs(g.cfg.Kube.Jobs(g.ns))
+	outage := false
+	cfg := listwatch.Config{List: list, Watch: watchFn, LabelSelector: druid.PeonSelector,
+		OnList: func(items []runtime.Object) {
+			for _, o := range items {
+				g.add(mctx, o.(*batchv1.Job))
+			}
+			g.mu.Lock()
+			g.progress.Listed = true
+			g.mu.Unlock()
+			g.signal()
+		},
+		OnEvent: func(ev watch.Event) {
+			if job, ok := ev.Object.(*batchv1.Job); ok && ev.Type != watch.Deleted {
+				g.add(mctx, job)
+			}
+		},
+		OnFailure: func(err error, n int, wait time.Duration) {
+			if !outage {
+				outage = true
+				g.cfg.notify("cannot list or watch peon Jobs (%v); retrying (tasks already followed go on)", err)
+			}
+			g.cfg.debugf("group: Job watch failed (attempt %d): %v; retrying in %s", n, err, wait)
+		},
+		OnRecover: func() {
+			outage = false
+			g.cfg.notify("watching peon Jobs again")
+		},
+	}
+	g.cfg.notify("following %s in %s", g.sel, nsWords(g.ns))
+	watchDone := make(chan error, 1)
+	go func() { watchDone <- listwatch.Run(wctx, cfg) }()
+	// finish stops the watch, then waits for the members: no member is
+	// added once the watch goroutine has returned.
+	finish := func() {
+		stopWatch()
+		if watchDone != nil {
+			<-watchDone
+		}
+		g.wg.Wait()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			finish()
+			return nil, ctx.Err()
+		case err := <-watchDone:
+			watchDone = nil
+			if g.snapshot().Seen == 0 {
+				finish()
+				return nil, err // refused before any member was found
+			}
+			g.cfg.notify("stopped watching peon Jobs (%v): no new task will join", err)
+		case <-g.changed:
+		}
+		p := g.snapshot()
+		switch {
+		case p.Finished():
+			finish()
+			return g.result(), nil
+		case p.NotFound(g.cfg.Wait):
+			finish()
+			return g.result(), nil
+		}
+	}
+}
+
+func (g *multi) signal() {
+	select {
+	case g.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (g *multi) snapshot() Progress {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.progress
+}
+
+// add starts following a Job if it is selected and new. It runs on the
+// watch goroutine only.
+func (g *multi) add(ctx context.Context, job *batchv1.Job) {
+	label, ok := g.sel.Member(job)
+	if !ok {
+		return
+	}
+	id := druid.TaskIDOf(job)
+	key := job.Namespace + "/" + id
+	g.mu.Lock()
+	if _, seen := g.members[key]; seen {
+		g.mu.Unlock()
+		return
+	}
+	m := &member{res: MemberResult{TaskID: id, Namespace: job.Namespace, Label: label}}
+	g.members[key] = m
+	g.progress.Seen++
+	g.mu.Unlock()
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		err := g.followMember(ctx, job.DeepCopy(), label)
+		g.mu.Lock()
+		m.res.Err, m.done = err, true
+		g.progress.Ended++
+		g.mu.Unlock()
+		g.signal()
+	}()
+}
+
+// followMember waits for one member to be streamable, then streams it.
+func (g *multi) followMember(ctx context.Context, job *batchv1.Job, label string) error {
+	c := g.cfg
+	prefix := "[" + label + "] "
+	if g.paint != nil {
+		prefix = g.paint(label) + " "
+	}
+	loc := *c.Locator
+	loc.Namespace, loc.AllNamespaces = job.Namespace, false
+	r := &locate.Resolution{TaskID: druid.TaskIDOf(job), Namespace: job.Namespace, Job: job}
+	pm, err := loc.FindPod(ctx, job)
+	if err != nil {
+		return err
+	}
+	r.Pod, r.PodCount, r.PodsResourceVersion = pm.Pod, pm.Count, pm.ResourceVersion
+	r.State = druid.StateOf(job, r.Pod, c.Container, c.now())
+	missing := func(r *locate.Resolution) bool { return r.Pod != nil && !druid.HasContainer(r.Pod, c.Container) }
+	last := ""
+	r, err = loc.WaitUntil(ctx, r, c.Container, func(r *locate.Resolution) bool {
+		return r.State.Streamable() || r.State.Phase == druid.Stopped || missing(r) || r.NotFound != nil
+	}, func(r *locate.Resolution) {
+		if s := string(r.State.Phase) + ": " + r.State.Reason; s != last {
+			last = s
+			c.notify("%swaiting: %s", prefix, s)
+		}
+	})
+	switch {
+	case err != nil:
+		return err
+	case r.NotFound != nil:
+		return &NotFoundError{NotFoundError: r.NotFound}
+	case missing(r):
+		return c.streamable(r)
+	case r.State.Phase == druid.Stopped:
+		c.notify("%sended before it could be followed: %s", prefix, r.State.Reason)
+		if r.State.Failed {
+			return &ContainerFailedError{TaskID: r.TaskID, State: r.State}
+		}
+		return nil
+	}
+	c.notify("%sfollowing pod %s", prefix, r.Pod.Name)
+	_, err = c.stream(ctx, r, g.out, prefix)
+	return err
+}
+
+// result lists the members by task ID.
+func (g *multi) result() *GroupResult {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	res := &GroupResult{Selection: g.sel.String(), Namespace: g.ns}
+	for _, m := range g.members {
+		res.Members = append(res.Members, m.res)
+	}
+	sort.Slice(res.Members, func(i, j int) bool {
+		a, b := res.Members[i], res.Members[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.TaskID < b.TaskID
+	})
+	return res
+}
+
+func nsWords(ns string) string {
+	if ns == "" {
+		return "all namespaces"
+	}
+	return "namespace " + ns
+}
+
+// lockedWriter lets several followers share the output; each Write is one
+// or more whole lines (pkg/follow writes only those), so lines never
+// interleave.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

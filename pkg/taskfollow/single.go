@@ -1,0 +1,149 @@
+package taskfollow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/podwatch"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Follow follows one task until its container ends, and returns how it
+// ended: a *Result when it exited 0 (or the Overlord says it succeeded),
+// else a typed error (*NotRunningError, *QueuedError, *NotFoundError,
+// *MissingContainerError, *ContainerFailedError, *PodDeletedError,
+// *TaskFailedError, *OverlordError), an API error, or ctx.Err().
+func Follow(ctx context.Context, cfg Config, taskID string) (*Result, error) {
+	r, err := cfg.Locator.Resolve(ctx, taskID, cfg.Container)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Overlord != nil && (r.NotFound != nil || r.State.Phase == druid.Stopped) {
+		if res, done, err := cfg.fromOverlord(ctx, r); done {
+			return res, err
+		}
+	}
+	if !r.State.Streamable() && cfg.Wait && r.State.Phase != druid.Stopped {
+		if r, err = cfg.waitForRunning(ctx, r); err != nil {
+			return nil, err
+		}
+		if cfg.Overlord != nil && r.State.Phase == druid.Stopped {
+			if res, done, err := cfg.fromOverlord(ctx, r); done {
+				return res, err
+			}
+		}
+	}
+	if err := cfg.streamable(r); err != nil {
+		return nil, err
+	}
+	if r.PodCount > 1 {
+		cfg.notify("note: Job %s has %d pods; following the newest, %s", r.Job.Name, r.PodCount, r.Pod.Name)
+	}
+	cfg.notify("following task %s: pod %s (job %s, namespace %s), container %s",
+		taskID, r.Pod.Name, r.Job.Name, r.Namespace, cfg.Container)
+	prefix := ""
+	if cfg.PodPrefix {
+		prefix = fmt.Sprintf("[pod/%s/%s] ", r.Pod.Name, cfg.Container)
+	}
+	return cfg.stream(ctx, r, cfg.Out, prefix)
+}
+
+// streamable says why a resolution cannot be streamed, or nil.
+func (c *Config) streamable(r *locate.Resolution) error {
+	switch {
+	case r.NotFound != nil:
+		return &NotFoundError{NotFoundError: r.NotFound}
+	case r.Pod != nil && !druid.HasContainer(r.Pod, c.Container):
+		return &MissingContainerError{Pod: r.Pod.Name, Container: c.Container, Containers: druid.ContainerNames(r.Pod)}
+	case !r.State.Streamable():
+		return &NotRunningError{Res: r}
+	}
+	return nil
+}
+
+// waitForRunning waits until the task is streamable, has stopped, or its
+// pod shows the container is missing.
+func (c *Config) waitForRunning(ctx context.Context, r *locate.Resolution) (*locate.Resolution, error) {
+	wctx, cancel := ctx, context.CancelFunc(func() {})
+	if c.Timeout > 0 {
+		wctx, cancel = context.WithTimeout(ctx, c.Timeout)
+	}
+	defer cancel()
+	done := func(r *locate.Resolution) bool {
+		return r.State.Streamable() || r.State.Phase == druid.Stopped ||
+			(r.Pod != nil && !druid.HasContainer(r.Pod, c.Container))
+	}
+	r, err := c.Locator.WaitUntil(wctx, r, c.Container, done, func(r *locate.Resolution) {
+		if c.Progress != nil {
+			c.Progress(fmt.Sprintf("task %s is %s: %s", r.TaskID, r.State.Phase, r.State.Reason))
+		}
+	})
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		return r, &NotRunningError{Res: r, WaitedFor: c.Timeout}
+	}
+	return r, err
+}
+
+// stream follows a streamable task's container to its end, writing each
+// line whole to out after prefix, and decides how it ended.
+func (c *Config) stream(ctx context.Context, r *locate.Resolution, out io.Writer, prefix string) (*Result, error) {
+	container := c.Container
+	ended := func(p *corev1.Pod) bool {
+		return druid.StateOf(r.Job, p, container, c.now()).Phase == druid.Stopped
+	}
+	tracker := podwatch.Start(ctx, c.Kube, r.Pod, r.PodsResourceVersion, ended, c.Debugf)
+	defer tracker.Stop()
+	opts := c.Follow
+	opts.Container, opts.Prefix = container, prefix
+	opts.Notify = func(format string, args ...any) { c.notify(prefix+format, args...) }
+	f := follow.New(c.opener(r.Namespace, r.Pod.Name), out, opts)
+	err := f.Run(ctx, tracker.Ended())
+	res := &Result{Resolution: r, Lines: f.Lines()}
+	var gone *follow.LogGoneError
+	var stored *storedOutcome
+	if errors.As(err, &gone) {
+		if stored, err = c.continueFromStorage(ctx, r.TaskID, gone, out, prefix); err != nil {
+			return nil, err
+		}
+		res.FromStorage = stored != nil && stored.printed
+	} else if err != nil {
+		return nil, err
+	}
+	pod, deleted := tracker.Latest()
+	st := druid.StateOf(r.Job, pod, container, c.now())
+	res.State = st
+	switch {
+	case st.Phase == druid.Stopped && !st.Failed:
+		c.notify("%stask container %s", prefix, EndWords(st))
+		return res, nil
+	case st.Phase == druid.Stopped:
+		return nil, &ContainerFailedError{TaskID: r.TaskID, State: st}
+	case stored != nil && stored.status != nil:
+		// The pod vanished without a final state; Druid's word decides.
+		if stored.status.Succeeded() {
+			c.notify("%stask %s SUCCEEDED per the Overlord", prefix, r.TaskID)
+			return res, nil
+		}
+		return nil, &TaskFailedError{TaskID: r.TaskID, ErrorMsg: stored.status.ErrorMsg}
+	case deleted:
+		return nil, &PodDeletedError{TaskID: r.TaskID, Pod: r.Pod.Name, Container: container}
+	}
+	return nil, &StillRunningError{TaskID: r.TaskID, State: st}
+}
+
+// EndWords describes a stopped container's end: "exited 0 (Completed)".
+func EndWords(st druid.State) string {
+	if t := st.Terminated; t != nil {
+		reason := t.Reason
+		if reason == "" {
+			reason = "Completed"
+		}
+		return fmt.Sprintf("exited %d (%s)", t.ExitCode, reason)
+	}
+	return "ended: " + st.Reason
+}
