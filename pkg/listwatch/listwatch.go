@@ -60,6 +60,8 @@ type Config struct {
 	OnFailure func(err error, attempt int, wait time.Duration)
 	// OnRecover is told when a LIST or WATCH succeeds after failures.
 	OnRecover func()
+	// OnWatch is told each time a watch opens.
+	OnWatch func()
 	// MinBackoff and MaxBackoff bound the wait after a failure; it doubles
 	// per failure in a row. Defaults 250ms and 5s.
 	MinBackoff, MaxBackoff time.Duration
@@ -103,6 +105,9 @@ func Run(ctx context.Context, cfg Config) error {
 			continue
 		}
 		r.ok()
+		if cfg.OnWatch != nil {
+			cfg.OnWatch()
+		}
 		opened := time.Now()
 		next, err := r.consume(ctx, w, rv)
 		w.Stop()

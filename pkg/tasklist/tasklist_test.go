@@ -154,9 +154,9 @@ func TestWriteTable(t *testing.T) {
 	}
 }
 
-func TestTrackerReportsOnlyChanges(t *testing.T) {
+func TestChangesReportsOnlyChanges(t *testing.T) {
 	j := job("j", "t", nil, nil)
-	tr, rows := NewTracker("main", []batchv1.Job{*j}, nil, now)
+	tr, rows := NewChanges("main", []batchv1.Job{*j}, nil, now)
 	if len(rows) != 1 || rows[0].State != druid.Pending {
 		t.Fatalf("initial rows %+v", rows)
 	}

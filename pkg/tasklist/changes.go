@@ -7,10 +7,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Tracker keeps the latest Jobs and pods seen by a watch and tells which
+// Changes keeps the latest Jobs and pods seen by a watch and tells which
 // rows changed since they were last reported, as `list --watch` prints
 // them. A change of reason text alone (its "5m ago" ages) is not a change.
-type Tracker struct {
+type Changes struct {
 	container string
 	jobs      map[string]*batchv1.Job
 	// pods holds each Job's pods by pod name, keyed like Row.Key.
@@ -18,27 +18,54 @@ type Tracker struct {
 	reported map[string]Row
 }
 
-// NewTracker starts from a listing and returns its rows, sorted; they
+// NewChanges starts from a listing and returns its rows, sorted; they
 // count as reported.
-func NewTracker(container string, jobs []batchv1.Job, pods []corev1.Pod, now time.Time) (*Tracker, []Row) {
-	t := &Tracker{container: container}
+func NewChanges(container string, jobs []batchv1.Job, pods []corev1.Pod, now time.Time) (*Changes, []Row) {
+	t := &Changes{container: container, jobs: map[string]*batchv1.Job{}, pods: map[string]map[string]corev1.Pod{},
+		reported: map[string]Row{}}
 	return t, t.Reset(jobs, pods, now)
 }
 
 // Reset replaces everything with a fresh listing (after a watch expired)
 // and returns the rows that changed, including a Deleted row for each Job
 // that disappeared meanwhile.
-func (t *Tracker) Reset(jobs []batchv1.Job, pods []corev1.Pod, now time.Time) []Row {
-	old := t.reported
-	t.jobs, t.pods, t.reported = map[string]*batchv1.Job{}, map[string]map[string]corev1.Pod{}, map[string]Row{}
-	for i := range pods {
-		t.putPod(&pods[i])
-	}
-	var changed []Row
+func (t *Changes) Reset(jobs []batchv1.Job, pods []corev1.Pod, now time.Time) []Row {
+	t.setPods(pods)
+	return t.ResetJobs(jobs, now)
+}
+
+// ResetJobs replaces the Jobs with a fresh listing and returns the rows
+// that changed, a Deleted row for each Job gone meanwhile.
+func (t *Changes) ResetJobs(jobs []batchv1.Job, now time.Time) []Row {
+	t.jobs = map[string]*batchv1.Job{}
 	for i := range jobs {
 		j := jobs[i]
 		t.jobs[key(j.Namespace, j.Name)] = &j
-		if r, ok := t.refresh(key(j.Namespace, j.Name), now, old); ok {
+	}
+	return t.recompute(now)
+}
+
+// ResetPods replaces the pods with a fresh listing and returns the rows
+// that changed.
+func (t *Changes) ResetPods(pods []corev1.Pod, now time.Time) []Row {
+	t.setPods(pods)
+	return t.recompute(now)
+}
+
+func (t *Changes) setPods(pods []corev1.Pod) {
+	t.pods = map[string]map[string]corev1.Pod{}
+	for i := range pods {
+		t.putPod(&pods[i])
+	}
+}
+
+// recompute refreshes every row against what was reported.
+func (t *Changes) recompute(now time.Time) []Row {
+	old := t.reported
+	t.reported = map[string]Row{}
+	var changed []Row
+	for k := range t.jobs {
+		if r, ok := t.refresh(k, now, old); ok {
 			changed = append(changed, r)
 		}
 	}
@@ -53,7 +80,7 @@ func (t *Tracker) Reset(jobs []batchv1.Job, pods []corev1.Pod, now time.Time) []
 }
 
 // Job records a Job event and returns the row if it changed.
-func (t *Tracker) Job(job *batchv1.Job, deleted bool, now time.Time) []Row {
+func (t *Changes) Job(job *batchv1.Job, deleted bool, now time.Time) []Row {
 	k := key(job.Namespace, job.Name)
 	if deleted {
 		delete(t.jobs, k)
@@ -73,7 +100,7 @@ func (t *Tracker) Job(job *batchv1.Job, deleted bool, now time.Time) []Row {
 }
 
 // Pod records a pod event and returns its Job's row if it changed.
-func (t *Tracker) Pod(pod *corev1.Pod, deleted bool, now time.Time) []Row {
+func (t *Changes) Pod(pod *corev1.Pod, deleted bool, now time.Time) []Row {
 	k := key(pod.Namespace, JobNameOf(pod))
 	if deleted {
 		delete(t.pods[k], pod.Name)
@@ -86,7 +113,7 @@ func (t *Tracker) Pod(pod *corev1.Pod, deleted bool, now time.Time) []Row {
 	return nil
 }
 
-func (t *Tracker) putPod(pod *corev1.Pod) {
+func (t *Changes) putPod(pod *corev1.Pod) {
 	k := key(pod.Namespace, JobNameOf(pod))
 	if t.pods[k] == nil {
 		t.pods[k] = map[string]corev1.Pod{}
@@ -96,7 +123,7 @@ func (t *Tracker) putPod(pod *corev1.Pod) {
 
 // refresh recomputes the row of Job k and reports it if it differs from
 // prev[k]; it records it as reported either way.
-func (t *Tracker) refresh(k string, now time.Time, prev map[string]Row) (Row, bool) {
+func (t *Changes) refresh(k string, now time.Time, prev map[string]Row) (Row, bool) {
 	job, ok := t.jobs[k]
 	if !ok {
 		return Row{}, false
