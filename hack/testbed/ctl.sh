@@ -2,6 +2,8 @@
 # ctl.sh: faults and controls for a running test bed (TESTBED_DIR as for up.sh).
 #
 #   ctl.sh cut-streams        close every open log stream of the test kubelet abruptly
+#   ctl.sh hold-streams       open follow streams of the test kubelet send nothing more (stay open)
+#   ctl.sh end-streams        open follow streams of the test kubelet end now, cleanly (held ones too)
 #   ctl.sh stop-logserver     stop the test kubelet log server (connections refused)
 #   ctl.sh start-logserver    start it again on the same port
 #   ctl.sh logserver-status   listening=true|false open_streams=N
@@ -15,6 +17,8 @@ set -euo pipefail
 fault() { "$TESTBED_DIR/bin/testbedctl" fault --control="127.0.0.1:$TESTBED_KUBELET_CONTROL_PORT" "$1"; }
 case "${1:-}" in
   cut-streams) fault cut ;;
+  hold-streams) fault hold ;;
+  end-streams) fault end ;;
   stop-logserver) fault stop ;;
   start-logserver) fault start ;;
   logserver-status) fault status ;;
@@ -26,5 +30,5 @@ case "${1:-}" in
     log "kube-apiserver restarted"
     ;;
   env) cat "$TESTBED_DIR/testbed.env" ;;
-  *) sed -n '2,10p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
 esac
