@@ -32,7 +32,7 @@ rm -rf "$TESTBED_DIR"
 mkdir -p "$RUN" "$PKI" "$TESTBED_DIR/bin" "$TESTBED_DIR/logs"
 
 # testbedctl (test kubelet log server) is built from the repository, cached by a hash of its sources.
-tb_hash="$(cd "$REPO_ROOT" && cat go.mod go.sum test/testbed/kubelet/*.go test/testbed/cmd/testbedctl/*.go | sha256sum | cut -c1-16)"
+tb_hash="$(cd "$REPO_ROOT" && cat go.mod go.sum test/crilog/*.go test/testbed/kubelet/*.go test/testbed/cmd/testbedctl/*.go | sha256sum | cut -c1-16)"
 tb_bin="$(dirname "$TESTBED_BIN_DIR")/testbedctl/testbedctl-$tb_hash"
 if [[ ! -x "$tb_bin" ]]; then
   log "building testbedctl (test kubelet log server) from the repository"

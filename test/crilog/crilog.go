@@ -277,3 +277,18 @@ func Read(data []byte, opts Options) []byte {
 	}
 	return b.Bytes()
 }
+
+// Since is the time from which records are read, as the kubelet derives it
+// from a request (kuberuntime ReadLogs): now minus sinceSeconds, or
+// sinceTime when that is later. Nil means not given; neither gives the zero
+// time (every record).
+func Since(now time.Time, sinceSeconds *int64, sinceTime *time.Time) time.Time {
+	var since time.Time
+	if sinceSeconds != nil {
+		since = now.Add(-time.Duration(*sinceSeconds) * time.Second)
+	}
+	if sinceTime != nil && sinceTime.After(since) {
+		since = *sinceTime
+	}
+	return since
+}

@@ -104,3 +104,27 @@ func TestResumeInsideASplitLineStartsWithAnUnstampedFragment(t *testing.T) {
 		t.Fatalf("a resumed read should begin with the split line's continuation, unstamped: %q", got)
 	}
 }
+
+// TestSinceIsTheLaterOfBothOptions: the kubelet keeps the later of
+// now-sinceSeconds and sinceTime.
+func TestSinceIsTheLaterOfBothOptions(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	secs := func(v int64) *int64 { return &v }
+	at := func(t time.Time) *time.Time { return &t }
+	for _, c := range []struct {
+		name    string
+		seconds *int64
+		time    *time.Time
+		want    time.Time
+	}{
+		{"neither", nil, nil, time.Time{}},
+		{"seconds", secs(10), nil, now.Add(-10 * time.Second)},
+		{"time", nil, at(now.Add(-time.Hour)), now.Add(-time.Hour)},
+		{"time later than seconds", secs(60), at(now.Add(-time.Second)), now.Add(-time.Second)},
+		{"seconds later than time", secs(1), at(now.Add(-time.Hour)), now.Add(-time.Second)},
+	} {
+		if got := Since(now, c.seconds, c.time); !got.Equal(c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+}

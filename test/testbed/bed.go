@@ -6,7 +6,7 @@
 //   - NodeKWOK ("kwok-endless"): logs served by KWOK from Logs objects; a follow stream never ends.
 //   - NodeKubelet ("kubelet-ending"): logs served by the test kubelet (package kubelet); a follow
 //     stream ends once the container is terminated, and faults can be injected (CutStreams,
-//     StopLogServer, StartLogServer).
+//     HoldStreams, EndStreamsCleanly, StopLogServer, StartLogServer).
 //
 // CreateTask simulates Druid's Kubernetes task runner (Job names, labels, annotations per release
 // and adapter) and Task drives the peon pod's lifecycle by writing its status.
@@ -191,6 +191,26 @@ func (b *Bed) CutStreams() (int, error) {
 	}
 	n, _ := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(out), "cut "))
 	return n, nil
+}
+
+// HoldStreams makes the test kubelet's open follow streams send nothing more, as a stalled proxy
+// would: they stay open, whatever the log or the container does, until they are ended
+// (EndStreamsCleanly, CutStreams, StopLogServer) or the client goes away. Streams opened later
+// are not held. It returns how many streams it held; when it returns, none is still sending.
+func (b *Bed) HoldStreams() (int, error) { return b.controlCount("hold", "held ") }
+
+// EndStreamsCleanly makes the test kubelet end every open follow stream now with a normal end of
+// response, without sending the rest of the log, as a proxy, an API server restart or a load
+// balancer can: through the API server the client sees a clean EOF. Held streams end too. It
+// returns how many streams it ended, once they have ended.
+func (b *Bed) EndStreamsCleanly() (int, error) { return b.controlCount("end", "ended ") }
+
+func (b *Bed) controlCount(cmd, prefix string) (int, error) {
+	out, err := b.control(http.MethodPost, cmd)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(out), prefix))
 }
 
 // StopLogServer stops the test kubelet's log server: open streams are cut, new connections refused.

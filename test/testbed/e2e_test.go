@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,8 +27,16 @@ const knownID = "index_kafka_wikipedia_5f2c3e1a9b_abcdefgh"
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	var err error
-	// PortOffset: this self-test may run in parallel with other packages' beds on the default ports.
-	bed, err = Start(ctx, Options{PortOffset: 1000})
+	// PortOffset: this self-test may run in parallel with other packages' beds on the default
+	// ports; E2E_PORT_OFFSET (as for test/e2e) moves it beside other developers' beds.
+	offset := 1000
+	if v := os.Getenv("E2E_PORT_OFFSET"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil {
+			fmt.Fprintln(os.Stderr, "E2E_PORT_OFFSET:", err)
+			os.Exit(2)
+		}
+	}
+	bed, err = Start(ctx, Options{PortOffset: offset})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting test bed:", err)
@@ -241,6 +250,49 @@ func TestFaults(t *testing.T) {
 	}
 	if err := task.Fail(ctx, 3); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHoldThenEndCleanly: through the API server, a held stream sends nothing more, even after
+// the container ended, and ending it looks like a normal end of the log to kubectl; the rest of
+// the log, an unterminated last record included, is still there for a non-follow read.
+func TestHoldThenEndCleanly(t *testing.T) {
+	ctx := context.Background()
+	task := runningTask(t, ctx, NodeKubelet, "query-hold")
+	_ = task.AppendLog("before the hold")
+	f := startKubectl(t, bed.Kubeconfig(), "logs", "-f", "-n", "default", task.PodName())
+	f.expect(t, "before the hold")
+	if n, err := bed.HoldStreams(); err != nil || n != 1 {
+		t.Fatalf("HoldStreams = %d, %v", n, err)
+	}
+	_ = task.AppendLog("held back")
+	_ = task.AppendUnterminated(crilog.Record{Time: time.Now(), Stream: crilog.Stdout, Content: []byte("no newline")})
+	if err := task.Succeed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case l := <-f.lines:
+		t.Fatalf("a held stream sent %q", l)
+	case err := <-f.done:
+		t.Fatalf("a held stream ended: %v", err)
+	case <-time.After(time.Second):
+	}
+	if n, err := bed.EndStreamsCleanly(); err != nil || n != 1 {
+		t.Fatalf("EndStreamsCleanly = %d, %v", n, err)
+	}
+	select {
+	case l := <-f.lines:
+		t.Fatalf("an ended stream sent %q", l)
+	case err := <-f.done:
+		if err != nil {
+			t.Fatalf("kubectl after a clean end: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("follow survived EndStreamsCleanly")
+	}
+	out, err := exec.Command(bed.Kubectl(), "--kubeconfig", bed.Kubeconfig(), "logs", "-n", "default", task.PodName()).CombinedOutput()
+	if err != nil || string(out) != "before the hold\nheld back\nno newline" {
+		t.Fatalf("logs after the clean end: %q %v", out, err)
 	}
 }
 

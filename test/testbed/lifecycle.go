@@ -164,44 +164,6 @@ func (t *Task) WaitPodGone(ctx context.Context) error {
 	})
 }
 
-// AppendLog appends lines (stdout, full lines) to the container's log with the current time.
-func (t *Task) AppendLog(lines ...string) error { return t.appendCRI(t.LogPath(), time.Now(), lines) }
-
-// AppendLogAt appends lines with timestamp ts (for sinceTime/sinceSeconds tests).
-func (t *Task) AppendLogAt(ts time.Time, lines ...string) error {
-	return t.appendCRI(t.LogPath(), ts, lines)
-}
-
-// AppendPreviousLog appends lines to the log of the previous container instance (previous=true).
-func (t *Task) AppendPreviousLog(lines ...string) error {
-	return t.appendCRI(t.PreviousLogPath(), time.Now(), lines)
-}
-
-func (t *Task) appendCRI(path string, ts time.Time, lines []string) error {
-	if t.PodName() == "" {
-		return fmt.Errorf("testbed: pod of %s not known yet (call Pod or SetRunning first)", t.JobName)
-	}
-	var sb strings.Builder
-	stamp := ts.UTC().Format(time.RFC3339Nano)
-	for _, l := range lines {
-		for _, part := range strings.Split(l, "\n") {
-			sb.WriteString(stamp + " stdout F " + part + "\n")
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(sb.String()); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 func (t *Task) updateStatus(ctx context.Context, mutate func(*corev1.Pod)) error {
 	pods := t.bed.clientset.CoreV1().Pods(t.Spec.Namespace)
 	name := t.PodName()

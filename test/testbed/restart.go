@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -15,9 +16,15 @@ var componentUsers = []string{"system:kube-controller-manager", "system:kube-sch
 // flags, waits for /readyz and then until the controller-manager, scheduler, kwok and the test
 // kubelet watch pods again (client-go backs off after the outage, so this can take up to ~30 s;
 // without it, Jobs, scheduling and log-stream ends would lag behind the test).
-func (b *Bed) RestartAPIServer(ctx context.Context) error {
+func (b *Bed) RestartAPIServer(ctx context.Context) error { return b.RestartAPIServerAfter(ctx, 0) }
+
+// RestartAPIServerAfter is RestartAPIServer with the API server left stopped for down more (as a
+// control-plane upgrade or a crash loop keeps it away): clients see connections refused for that
+// long, which outlasts the few quick retries a client makes of one request.
+func (b *Bed) RestartAPIServerAfter(ctx context.Context, down time.Duration) error {
 	since := time.Now().UTC()
-	if err := b.script(ctx, []string{"TESTBED_DIR=" + b.dir}, "ctl.sh", "restart-apiserver"); err != nil {
+	secs := strconv.FormatFloat(down.Seconds(), 'f', -1, 64)
+	if err := b.script(ctx, []string{"TESTBED_DIR=" + b.dir}, "ctl.sh", "restart-apiserver", secs); err != nil {
 		return err
 	}
 	return b.WaitComponentsWatching(ctx, since, 60*time.Second)

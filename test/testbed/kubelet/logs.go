@@ -2,7 +2,6 @@ package kubelet
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,29 +9,28 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
-)
 
-// timestampFormat is the kubelet's timestamp format for timestamps=true (RFC3339 with a fixed
-// nanosecond fraction, always UTC here), as in pkg/kubelet/kuberuntime/logs.
-const timestampFormat = "2006-01-02T15:04:05.000000000Z07:00"
+	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
+)
 
 // pollInterval is how often a follow stream looks for new data or the container's termination.
 const pollInterval = 20 * time.Millisecond
 
+// readChunk is how much of the file a stream reads at a time.
+const readChunk = 256 << 10
+
 // logOptions are the query parameters of GET /containerLogs/NS/POD/CONTAINER.
 type logOptions struct {
-	follow     bool
-	previous   bool
-	timestamps bool
-	tailLines  int64 // -1: all
-	limitBytes int64 // -1: unlimited
-	since      time.Time
+	previous bool
+	// cri holds follow, tailLines, limitBytes, since and timestamps as the kubelet's reader takes them.
+	cri crilog.Options
 }
 
 func parseLogOptions(r *http.Request) (logOptions, error) {
 	q := r.URL.Query()
-	o := logOptions{tailLines: -1, limitBytes: -1}
+	var o logOptions
 	var err error
 	boolean := func(name string) bool {
 		v := q.Get(name)
@@ -42,195 +40,150 @@ func parseLogOptions(r *http.Request) (logOptions, error) {
 		}
 		return b
 	}
-	o.follow, o.previous, o.timestamps = boolean("follow"), boolean("previous"), boolean("timestamps")
+	o.cri.Follow, o.previous, o.cri.Timestamps = boolean("follow"), boolean("previous"), boolean("timestamps")
 	if err != nil {
 		return o, err
 	}
 	if v := q.Get("tailLines"); v != "" {
-		if o.tailLines, err = strconv.ParseInt(v, 10, 64); err != nil || o.tailLines < 0 {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
 			return o, fmt.Errorf("invalid tailLines %q", v)
 		}
+		o.cri.TailLines = &n
 	}
 	if v := q.Get("limitBytes"); v != "" {
-		if o.limitBytes, err = strconv.ParseInt(v, 10, 64); err != nil || o.limitBytes <= 0 {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
 			return o, fmt.Errorf("invalid limitBytes %q", v)
 		}
+		o.cri.LimitBytes = &n
 	}
+	var sinceTime *time.Time
 	if v := q.Get("sinceTime"); v != "" {
-		if o.since, err = time.Parse(time.RFC3339Nano, v); err != nil {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
 			return o, fmt.Errorf("invalid sinceTime %q", v)
 		}
+		sinceTime = &t
 	}
+	var sinceSeconds *int64
 	if v := q.Get("sinceSeconds"); v != "" {
-		s, e := strconv.ParseInt(v, 10, 64)
-		if e != nil || s <= 0 {
+		s, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || s <= 0 {
 			return o, fmt.Errorf("invalid sinceSeconds %q", v)
 		}
-		if t := time.Now().Add(-time.Duration(s) * time.Second); t.After(o.since) {
-			o.since = t
-		}
+		sinceSeconds = &s
 	}
+	o.cri.Since = crilog.Since(time.Now(), sinceSeconds, sinceTime)
 	return o, nil
 }
 
-// criLine is one parsed CRI log line: "<RFC3339Nano> <stream> <P|F> <content>".
-type criLine struct {
-	ts      time.Time
-	partial bool
-	content []byte
-}
-
-func parseCRILine(line []byte) (criLine, error) {
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	parts := bytes.SplitN(line, []byte(" "), 4)
-	if len(parts) < 3 {
-		return criLine{}, fmt.Errorf("malformed CRI log line %q", line)
+// streamLog writes the CRI file at path to w as the kubelet does for opts (package crilog
+// reproduces its reader). Without follow it reads the file once, writing an incomplete last
+// record as it is. With follow it keeps reading as the file grows and never writes an incomplete
+// last record; once done() reports the container terminated it reads to the end once more and
+// returns. A follow stream also returns when ctx ends or st is ended (EndStreamsCleanly), and
+// reads nothing while st is held (HoldStreams). flush sends what was written.
+func streamLog(ctx context.Context, path string, opts crilog.Options, w io.Writer, flush func(), done func() bool, st *stream) error {
+	if st == nil {
+		st = newStream()
 	}
-	ts, err := time.Parse(time.RFC3339Nano, string(parts[0]))
-	if err != nil {
-		return criLine{}, fmt.Errorf("malformed CRI timestamp in %q", line)
-	}
-	l := criLine{ts: ts, partial: string(parts[2]) == "P"}
-	if len(parts) == 4 {
-		l.content = parts[3]
-	}
-	return l, nil
-}
-
-// tailStart returns the byte offset where the last n complete lines of f begin.
-func tailStart(f *os.File, n int64) (int64, error) {
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return 0, err
-	}
-	end := len(data)
-	if end > 0 && data[end-1] != '\n' { // ignore an incomplete last line when counting
-		end = bytes.LastIndexByte(data, '\n') + 1
-	}
-	pos := end
-	for i := int64(0); i < n && pos > 0; i++ {
-		pos = bytes.LastIndexByte(data[:pos-1], '\n') + 1
-	}
-	return int64(pos), nil
-}
-
-// errLimit is returned when limitBytes have been written.
-var errLimit = errors.New("limitBytes reached")
-
-// limitedWriter writes at most n bytes (n < 0: unlimited), then fails with errLimit, like the kubelet.
-type limitedWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	if l.n < 0 {
-		return l.w.Write(p)
-	}
-	if l.n == 0 {
-		return 0, errLimit
-	}
-	cut := false
-	if int64(len(p)) > l.n {
-		p, cut = p[:l.n], true
-	}
-	k, err := l.w.Write(p)
-	l.n -= int64(k)
-	if err == nil && cut {
-		err = errLimit
-	}
-	return k, err
-}
-
-// streamLog copies the CRI file at path to w, honouring opts. In follow mode it keeps reading
-// until done() reports the container terminated (then drains what is left) or ctx ends.
-func streamLog(ctx context.Context, path string, opts logOptions, w io.Writer, flush func(), done func() bool) error {
-	f, err := os.Open(path)
-	if err != nil {
-		if !os.IsNotExist(err) || !opts.follow {
-			return err
-		}
-		// No file yet: a running container that has not logged. Wait for the file.
-		for f == nil {
-			if done() {
-				return nil
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(pollInterval):
-			}
-			if f, err = os.Open(path); err != nil && !os.IsNotExist(err) {
-				return err
-			}
-		}
+	f, err := openLog(ctx, path, opts.Follow, done, st)
+	if f == nil || err != nil {
+		return err
 	}
 	defer f.Close()
-	if opts.tailLines >= 0 {
-		start, err := tailStart(f, opts.tailLines)
+	start := int64(0)
+	if opts.TailLines != nil {
+		data, err := io.ReadAll(f)
 		if err != nil {
 			return err
 		}
-		if _, err := f.Seek(start, io.SeekStart); err != nil {
-			return err
-		}
-	} else if _, err := f.Seek(0, io.SeekStart); err != nil {
+		start = crilog.TailStart(data, *opts.TailLines)
+	}
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		return err
 	}
-	lw := &limitedWriter{w: w, n: opts.limitBytes}
-	r := bufio.NewReader(f)
-	var pending []byte // an incomplete line read at EOF
-	finishing := false
-	for {
-		chunk, err := r.ReadBytes('\n')
-		pending = append(pending, chunk...)
-		if err == nil {
-			if werr := writeLine(lw, pending, opts); werr != nil {
-				flush()
-				if errors.Is(werr, errLimit) {
-					return nil
-				}
-				return werr
+	bw := bufio.NewWriterSize(w, 64<<10)
+	r := crilog.NewReader(opts)
+	buf := make([]byte, readChunk)
+	// drain feeds the reader what the file holds now; stop says the response is complete.
+	drain := func() (stop bool, err error) {
+		defer func() {
+			if ferr := bw.Flush(); err == nil && ferr != nil {
+				stop, err = true, ferr
 			}
-			pending = pending[:0]
-			continue
+			flush()
+		}()
+		for {
+			n, rerr := f.Read(buf)
+			if n > 0 {
+				if ferr := r.Feed(buf[:n], bw); ferr != nil {
+					if ferr == io.EOF || errors.Is(ferr, crilog.ErrLimit) {
+						return true, nil
+					}
+					return true, ferr
+				}
+			}
+			if rerr == io.EOF {
+				return false, nil
+			}
+			if rerr != nil {
+				return true, rerr
+			}
 		}
-		if err != io.EOF {
+	}
+	if !opts.Follow {
+		if stop, err := drain(); stop || err != nil {
 			return err
 		}
+		err := r.Finish(bw)
+		if errors.Is(err, crilog.ErrLimit) {
+			err = nil
+		}
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
+		}
 		flush()
-		if !opts.follow || finishing {
+		return err
+	}
+	sent := sync.OnceFunc(func() { close(st.sent) })
+	for first := true; ; first = false {
+		if !first && !st.wait(ctx) {
 			return nil
 		}
-		if done() {
-			finishing = true // one more pass to drain lines written before termination
-			continue
+		// Holding the stream's lock while reading lets HoldStreams return only once no read is
+		// under way: what is appended after it is not sent.
+		st.mu.Lock()
+		if st.held {
+			st.mu.Unlock()
+			sent()
+			continue // a stalled proxy: the stream stays open and sends nothing
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(pollInterval):
+		finishing := done() // the kubelet reads to the end once more after the container stopped
+		stop, err := drain()
+		st.mu.Unlock()
+		sent()
+		if stop || err != nil || finishing {
+			return err
 		}
 	}
 }
 
-func writeLine(w io.Writer, raw []byte, opts logOptions) error {
-	l, err := parseCRILine(raw)
-	if err != nil {
-		return nil // the kubelet skips lines it cannot parse
+// openLog opens the log file. A follow request for a running container that has not written
+// yet waits for the file; it returns a nil file when the container ends (or the stream is ended)
+// before the file appears.
+func openLog(ctx context.Context, path string, follow bool, done func() bool, st *stream) (*os.File, error) {
+	for {
+		f, err := os.Open(path)
+		if err == nil {
+			return f, nil
+		}
+		if !os.IsNotExist(err) || !follow {
+			return nil, err
+		}
+		if done() || !st.wait(ctx) {
+			return nil, nil
+		}
 	}
-	if !opts.since.IsZero() && l.ts.Before(opts.since) {
-		return nil
-	}
-	var buf bytes.Buffer
-	if opts.timestamps {
-		buf.WriteString(l.ts.UTC().Format(timestampFormat))
-		buf.WriteByte(' ')
-	}
-	buf.Write(l.content)
-	if !l.partial {
-		buf.WriteByte('\n')
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
 }

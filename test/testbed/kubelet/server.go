@@ -9,8 +9,15 @@
 // as terminated when its containerStatuses[].state.terminated is set or the pod is gone. A marker
 // file LOGS/NS/POD/CONTAINER.terminated has the same effect (for use without an API server).
 //
-// Faults for tests: CutStreams closes every open log stream's TCP connection abruptly; Stop closes
-// the listener and all connections; Start listens again on the same address.
+// The logs are read as the kubelet's own reader reads them (package crilog): tailLines counts CRI
+// records, sinceTime applies per record, a timestamp prefixes only a line's start, a follow stream
+// never sends an incomplete last record and, once the container is terminated, reads to the end
+// once more and ends.
+//
+// Faults for tests (faults.go): CutStreams closes every open log stream's TCP connection abruptly;
+// HoldStreams makes the open follow streams send nothing more; EndStreamsCleanly ends them now
+// with a normal end of response; Stop closes the listener and all connections; Start listens
+// again on the same address.
 package kubelet
 
 import (
@@ -50,12 +57,13 @@ type Config struct {
 
 // Server is a kubelet log server. Its methods are safe for concurrent use.
 type Server struct {
-	cfg   Config
-	tls   *tls.Config
-	pods  *podTracker
-	mu    sync.Mutex
-	srv   *http.Server
-	conns map[net.Conn]int // connections with open log streams (HTTP/2 may multiplex)
+	cfg     Config
+	tls     *tls.Config
+	pods    *podTracker
+	mu      sync.Mutex
+	srv     *http.Server
+	conns   map[net.Conn]int     // connections with open log streams (HTTP/2 may multiplex)
+	streams map[*stream]struct{} // open follow streams
 }
 
 type connKey struct{}
@@ -82,8 +90,9 @@ func New(cfg Config) (*Server, error) {
 			ClientCAs:    pool,
 			MinVersion:   tls.VersionTLS12,
 		},
-		pods:  newPodTracker(),
-		conns: map[net.Conn]int{},
+		pods:    newPodTracker(),
+		conns:   map[net.Conn]int{},
+		streams: map[*stream]struct{}{},
 	}, nil
 }
 
@@ -142,38 +151,6 @@ func (s *Server) Listening() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.srv != nil
-}
-
-// CutStreams closes the TCP connection of every open log stream abruptly (no TLS close_notify, no
-// final chunk, RST via SO_LINGER 0) and returns how many were cut.
-func (s *Server) CutStreams() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for c, k := range s.conns {
-		raw := c
-		if tc, ok := c.(*tls.Conn); ok {
-			raw = tc.NetConn()
-		}
-		if tcp, ok := raw.(*net.TCPConn); ok {
-			_ = tcp.SetLinger(0)
-		}
-		_ = raw.Close()
-		delete(s.conns, c)
-		n += k
-	}
-	return n
-}
-
-// OpenStreams returns the number of open log streams.
-func (s *Server) OpenStreams() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, k := range s.conns {
-		n += k
-	}
-	return n
 }
 
 func (s *Server) authenticate(next http.Handler) http.Handler {
@@ -238,14 +215,19 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if _, err := os.Stat(path); err != nil && (!opts.follow || terminated()) {
+	if _, err := os.Stat(path); err != nil && (!opts.cri.Follow || terminated()) {
 		// A container that never wrote a line: empty log.
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	c, _ := r.Context().Value(connKey{}).(net.Conn)
-	if opts.follow && c != nil {
+	var st *stream
+	if opts.cri.Follow {
+		st = s.addStream()
+		defer s.removeStream(st)
+	}
+	if opts.cri.Follow && c != nil {
 		s.mu.Lock()
 		s.conns[c]++
 		s.mu.Unlock()
@@ -265,7 +247,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	flush := func() { _ = rc.Flush() }
 	flush()
-	if err := streamLog(r.Context(), path, opts, w, flush, terminated); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := streamLog(r.Context(), path, opts.cri, w, flush, terminated, st); err != nil && !errors.Is(err, os.ErrNotExist) {
 		log.Printf("log stream %s/%s/%s: %v", ns, pod, container, err)
 	}
 }

@@ -3,9 +3,11 @@
 //	testbedctl serve-kubelet [flags]      run the test kubelet log server (node kubelet-ending)
 //	                                      plus a plain-HTTP control endpoint on 127.0.0.1
 //	testbedctl fault --control=ADDR CMD   send a fault to a running log server:
-//	                                      cut (close open streams abruptly), stop, start, ping, status
+//	                                      cut (close open streams abruptly), hold (open follow
+//	                                      streams send nothing more), end (open follow streams end
+//	                                      cleanly now), stop, start, ping, status
 //
-// The control endpoint accepts POST /cut, /stop, /start and GET /ping, /status.
+// The control endpoint accepts POST /cut, /hold, /end, /stop, /start and GET /ping, /status.
 package main
 
 import (
@@ -87,6 +89,8 @@ func serveKubelet(args []string) error {
 	mux := http.NewServeMux()
 	reply := func(w http.ResponseWriter, format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	mux.HandleFunc("POST /cut", func(w http.ResponseWriter, _ *http.Request) { reply(w, "cut %d", srv.CutStreams()) })
+	mux.HandleFunc("POST /hold", func(w http.ResponseWriter, _ *http.Request) { reply(w, "held %d", srv.HoldStreams()) })
+	mux.HandleFunc("POST /end", func(w http.ResponseWriter, _ *http.Request) { reply(w, "ended %d", srv.EndStreamsCleanly()) })
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, _ *http.Request) {
 		if err := srv.Stop(); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -122,7 +126,7 @@ func fault(args []string) error {
 	control := fs.String("control", "127.0.0.1:20252", "control address of the log server")
 	_ = fs.Parse(args)
 	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: testbedctl fault --control=ADDR cut|stop|start|ping|status")
+		return fmt.Errorf("usage: testbedctl fault --control=ADDR cut|hold|end|stop|start|ping|status")
 	}
 	cmd := fs.Arg(0)
 	method := http.MethodPost
