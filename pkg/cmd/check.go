@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // CheckOptions are the flags of `check`.
@@ -112,13 +111,16 @@ type style struct {
 }
 
 func newStyle(out io.Writer, noEmoji bool) style {
-	s := style{markers: map[diagnose.Status]string{
+	return styleFor(termstyle.IsTerminal(out), termstyle.UTF8(), noEmoji, termstyle.UseColor(out, termstyle.Auto))
+}
+
+// styleFor picks the markers: symbols only on a UTF-8 terminal (a file or
+// a pipe gets [ok] [FAIL], so `grep FAIL` works in scripts), and colour.
+func styleFor(terminal, utf8, noEmoji, color bool) style {
+	s := style{color: color, markers: map[diagnose.Status]string{
 		diagnose.OK: "[ok]", diagnose.Warning: "[warn]", diagnose.Fail: "[FAIL]", diagnose.Skipped: "[skip]"}}
-	if !noEmoji && utf8Terminal() {
+	if terminal && utf8 && !noEmoji {
 		s.markers = map[diagnose.Status]string{diagnose.OK: "✔", diagnose.Warning: "⚠", diagnose.Fail: "✘", diagnose.Skipped: "○"}
-	}
-	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == "" {
-		s.color = true
 	}
 	return s
 }
@@ -128,7 +130,7 @@ func (s style) paint(st diagnose.Status, text string) string {
 		return text
 	}
 	codes := map[diagnose.Status]string{diagnose.OK: "32", diagnose.Warning: "33", diagnose.Fail: "31", diagnose.Skipped: "2"}
-	return "\033[" + codes[st] + "m" + text + "\033[0m"
+	return termstyle.Paint(codes[st], text)
 }
 
 // printReport writes the report for people: one aligned line per check,

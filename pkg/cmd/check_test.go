@@ -67,28 +67,38 @@ func TestCheckJSONMatchesTheDocumentedSchema(t *testing.T) {
 
 func TestPrintReport(t *testing.T) {
 	tests := []struct {
-		name    string
-		noEmoji bool
-		lang    string
-		want    []string
+		name                    string
+		terminal, utf8, noEmoji bool
+		want                    []string
 	}{
-		{"ascii when asked", true, "en_US.UTF-8", []string{"[ok]   job", "[FAIL] running", "hint: kubectl describe pod -n druid p"}},
-		{"ascii when the locale is not UTF-8", false, "C", []string{"[warn] pod", "[skip] logs"}},
-		{"symbols on a UTF-8 locale", false, "en_US.UTF-8", []string{"✔ job", "✘ running", "○ logs"}},
+		{"ascii when asked", true, true, true, []string{"[ok]   job", "[FAIL] running", "hint: kubectl describe pod -n druid p"}},
+		{"ascii when the locale is not UTF-8", true, false, false, []string{"[warn] pod", "[skip] logs"}},
+		{"ascii into a file or pipe, for grep FAIL", false, true, false, []string{"[ok]   job", "[FAIL] running"}},
+		{"symbols on a UTF-8 terminal", true, true, false, []string{"✔ job", "✘ running", "○ logs"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("LC_ALL", tt.lang)
 			var out bytes.Buffer
-			printReport(&out, sampleReport(), newStyle(&out, tt.noEmoji))
+			printReport(&out, sampleReport(), styleFor(tt.terminal, tt.utf8, tt.noEmoji, false))
 			for _, w := range tt.want {
 				if !strings.Contains(out.String(), w) {
 					t.Fatalf("report lacks %q:\n%s", w, out.String())
 				}
 			}
 			if strings.Contains(out.String(), "\033[") {
-				t.Fatal("colour escape codes written to a non-terminal")
+				t.Fatal("colour escape codes without colour")
 			}
 		})
+	}
+}
+
+// TestReportIntoABufferIsPlain: what newStyle picks for a non-terminal,
+// even on a UTF-8 locale.
+func TestReportIntoABufferIsPlain(t *testing.T) {
+	t.Setenv("LC_ALL", "en_US.UTF-8")
+	var out bytes.Buffer
+	printReport(&out, sampleReport(), newStyle(&out, false))
+	if !strings.Contains(out.String(), "[FAIL] running") || strings.Contains(out.String(), "\033[") {
+		t.Fatalf("report into a buffer:\n%s", out.String())
 	}
 }

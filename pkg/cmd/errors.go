@@ -5,16 +5,17 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"net"
 	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // classify turns any error of the engine or the API into an *exitcode.Err
@@ -36,6 +37,9 @@ func classify(err error) error {
 		ovlErr *overlord.HTTPError
 		cert   *tls.CertificateVerificationError
 	)
+	if e, ok := classifyFollow(err); ok {
+		return e
+	}
 	switch {
 	case errors.As(err, &coded):
 		return coded

@@ -3,12 +3,11 @@ package cmd
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/term"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 )
 
 // progress shows one status line on stderr while waiting: a spinner
@@ -26,7 +25,7 @@ type progress struct {
 
 func newProgress(out io.Writer) *progress {
 	p := &progress{out: out, start: time.Now(), stop: make(chan struct{})}
-	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if termstyle.IsTerminal(out) {
 		p.tty = true
 		p.done.Add(1)
 		go p.spin()
@@ -59,7 +58,7 @@ func (p *progress) Done() {
 func (p *progress) spin() {
 	defer p.done.Done()
 	frames := []string{"|", "/", "-", `\`}
-	if utf8Terminal() {
+	if termstyle.UTF8() {
 		frames = strings.Split("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏", "")
 	}
 	tick := time.NewTicker(120 * time.Millisecond)
@@ -77,13 +76,48 @@ func (p *progress) spin() {
 	}
 }
 
-// utf8Terminal reports whether the locale says the terminal speaks UTF-8.
-func utf8Terminal() bool {
-	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if s := os.Getenv(v); s != "" {
-			s = strings.ToLower(s)
-			return strings.Contains(s, "utf-8") || strings.Contains(s, "utf8")
-		}
+// statusOut is where a command's status lines go: stderr, unless quiet.
+// A progress line (a spinner on a terminal) shows while a task is waited
+// for; the next status line clears it.
+type statusOut struct {
+	errOut io.Writer
+	quiet  bool
+	mu     sync.Mutex
+	p      *progress
+}
+
+// Notify prints one status line.
+func (s *statusOut) Notify(format string, args ...any) {
+	if s.quiet {
+		return
 	}
-	return false
+	s.stopProgress()
+	fmt.Fprintf(s.errOut, format+"\n", args...)
+}
+
+// Progress shows the state of what is waited for.
+func (s *statusOut) Progress(text string) {
+	if s.quiet {
+		return
+	}
+	s.mu.Lock()
+	if s.p == nil {
+		s.p = newProgress(s.errOut)
+	}
+	p := s.p
+	s.mu.Unlock()
+	p.Set(text)
+}
+
+// Close clears a progress line.
+func (s *statusOut) Close() { s.stopProgress() }
+
+func (s *statusOut) stopProgress() {
+	s.mu.Lock()
+	p := s.p
+	s.p = nil
+	s.mu.Unlock()
+	if p != nil {
+		p.Done()
+	}
 }

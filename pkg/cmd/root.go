@@ -8,6 +8,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	goflag "flag"
 	"fmt"
 	"strings"
@@ -76,6 +77,11 @@ func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []str
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
+	// Errors before a command runs are cobra's own (unknown command or
+	// flag): usage errors. Every error of a running command goes through
+	// classify, the one place that decides exit codes.
+	running := false
+	root.PersistentPreRun = func(*cobra.Command, []string) { running = true }
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitcode.OK
@@ -83,14 +89,14 @@ func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []str
 	if code := signalCode(); code != 0 && ctx.Err() != nil {
 		return code
 	}
-	code, typed := exitcode.CodeOf(err)
-	if !typed {
-		// Errors that reach here untyped come from cobra's own parsing:
-		// unknown commands, wrong number of arguments.
-		code = exitcode.Usage
+	var coded *exitcode.Err
+	if running || errors.As(err, &coded) {
+		coded = classify(err).(*exitcode.Err)
+	} else {
+		coded = exitcode.New(exitcode.Usage, err.Error(), err)
 	}
-	fmt.Fprintln(streams.ErrOut, "error: "+strings.TrimRight(err.Error(), "\n"))
-	return code
+	fmt.Fprintln(streams.ErrOut, "error: "+strings.TrimRight(coded.Error(), "\n"))
+	return coded.Code
 }
 
 func exitCodeHelp() string {

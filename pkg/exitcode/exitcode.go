@@ -71,3 +71,23 @@ func CodeOf(err error) (int, bool) {
 	}
 	return Error, false
 }
+
+// severity orders exit codes from best to worst, for the code of a command
+// that did several things (a group of tasks): the worst one wins.
+var severity = []int{OK, NotFound, NotRunning, Error, Forbidden, Misconfigured, ContainerFailed}
+
+// Worse returns the worse of two exit codes.
+func Worse(a, b int) int {
+	rank := func(c int) int {
+		for i, s := range severity {
+			if s == c {
+				return i
+			}
+		}
+		return len(severity)
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}

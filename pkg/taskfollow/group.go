@@ -247,7 +247,7 @@ func (g *multi) followMember(ctx context.Context, job *batchv1.Job, label string
 	case r.State.Phase == druid.Stopped:
 		c.notify("%sended before it could be followed: %s", prefix, r.State.Reason)
 		if r.State.Failed {
-			return &ContainerFailedError{TaskID: r.TaskID, State: r.State}
+			return &ContainerFailedError{TaskID: r.TaskID, Namespace: r.Namespace, State: r.State}
 		}
 		return nil
 	}

@@ -29,7 +29,8 @@ type Result struct {
 // (or its container is still waiting to start), and the follow did not wait
 // or gave up waiting.
 type NotRunningError struct {
-	Res *locate.Resolution
+	Res       *locate.Resolution
+	Container string
 	// WaitedFor is how long a --wait waited before its timeout (0: no wait).
 	WaitedFor time.Duration
 }
@@ -76,8 +77,8 @@ func (e *MissingContainerError) Error() string {
 // ContainerFailedError: the container ended with a failure (non-zero exit,
 // OOMKilled, a failed pod or Job).
 type ContainerFailedError struct {
-	TaskID string
-	State  druid.State
+	TaskID, Namespace string
+	State             druid.State
 }
 
 func (e *ContainerFailedError) Error() string {
@@ -87,7 +88,7 @@ func (e *ContainerFailedError) Error() string {
 // PodDeletedError: the pod was deleted before its container ended (the
 // task was shut down, or the pod evicted or deleted).
 type PodDeletedError struct {
-	TaskID, Pod, Container string
+	TaskID, Namespace, Pod, Container string
 }
 
 func (e *PodDeletedError) Error() string {

@@ -61,7 +61,7 @@ func (c *Config) streamable(r *locate.Resolution) error {
 	case r.Pod != nil && !druid.HasContainer(r.Pod, c.Container):
 		return &MissingContainerError{Pod: r.Pod.Name, Container: c.Container, Containers: druid.ContainerNames(r.Pod)}
 	case !r.State.Streamable():
-		return &NotRunningError{Res: r}
+		return &NotRunningError{Res: r, Container: c.Container}
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (c *Config) waitForRunning(ctx context.Context, r *locate.Resolution) (*loc
 		}
 	})
 	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
-		return r, &NotRunningError{Res: r, WaitedFor: c.Timeout}
+		return r, &NotRunningError{Res: r, Container: c.Container, WaitedFor: c.Timeout}
 	}
 	return r, err
 }
@@ -122,7 +122,7 @@ func (c *Config) stream(ctx context.Context, r *locate.Resolution, out io.Writer
 		c.notify("%stask container %s", prefix, EndWords(st))
 		return res, nil
 	case st.Phase == druid.Stopped:
-		return nil, &ContainerFailedError{TaskID: r.TaskID, State: st}
+		return nil, &ContainerFailedError{TaskID: r.TaskID, Namespace: r.Namespace, State: st}
 	case stored != nil && stored.status != nil:
 		// The pod vanished without a final state; Druid's word decides.
 		if stored.status.Succeeded() {
@@ -131,7 +131,7 @@ func (c *Config) stream(ctx context.Context, r *locate.Resolution, out io.Writer
 		}
 		return nil, &TaskFailedError{TaskID: r.TaskID, ErrorMsg: stored.status.ErrorMsg}
 	case deleted:
-		return nil, &PodDeletedError{TaskID: r.TaskID, Pod: r.Pod.Name, Container: container}
+		return nil, &PodDeletedError{TaskID: r.TaskID, Namespace: r.Namespace, Pod: r.Pod.Name, Container: container}
 	}
 	return nil, &StillRunningError{TaskID: r.TaskID, State: st}
 }

@@ -1,4 +1,4 @@
-package cmd
+package taskfollow
 
 import (
 	"bytes"
@@ -41,7 +41,7 @@ func TestPrintStoredLogHonoursTailWithNegativeOffsets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			if err := printStoredLog(context.Background(), c, "index_done", tt.tail, &out); err != nil {
+			if err := printStoredLog(context.Background(), c, "index_done", &tt.tail, &out); err != nil {
 				t.Fatal(err)
 			}
 			want := ""
