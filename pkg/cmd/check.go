@@ -51,12 +51,12 @@ checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
 		Args:              exactTaskID,
 		ValidArgsFunction: completeTaskIDs(g),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.TaskID = args[0]
-			cl, err := g.taskClients(o.TaskID, o.Output)
-			if err != nil {
+			if err := o.Complete(args); err != nil {
 				return err
 			}
-			o.clients = cl
+			if err := o.Validate(); err != nil {
+				return err
+			}
 			return o.Run(c.Context())
 		},
 	}
@@ -65,6 +65,26 @@ checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: a report for people)")
 	cmd.Flags().BoolVar(&o.NoEmoji, "no-emoji", false, "ASCII status markers instead of symbols")
 	return cmd
+}
+
+// Complete takes the task ID and builds the clients.
+func (o *CheckOptions) Complete(args []string) error {
+	o.TaskID = args[0]
+	cl, err := o.taskClients(o.TaskID, o.Output)
+	if err != nil {
+		return err
+	}
+	o.clients = cl
+	return nil
+}
+
+// Validate checks the flags (the output format is checked before any
+// client is built, in Complete).
+func (o *CheckOptions) Validate() error {
+	if o.task.Container == "" {
+		return exitcode.New(exitcode.Usage, "--container must not be empty", nil)
+	}
+	return nil
 }
 
 // Run collects, evaluates and prints; the exit code is the report's.
@@ -83,7 +103,7 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 	rep := diagnose.Evaluate(obs)
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {
-			return classify(err)
+			return err
 		}
 	} else {
 		st := newStyle(o.Out, o.NoEmoji)

@@ -13,6 +13,7 @@ type JobNameOptions struct {
 	*Globals
 	NamePrefix string
 	Output     string
+	TaskID     string
 }
 
 // jobNameEntry is one candidate in -o json|yaml.
@@ -35,13 +36,13 @@ Druid 25-27 (63 stripped characters). No cluster is contacted.`,
   kubectl druid-logs job-name query-abc123 --name-prefix druid-prod -o wide`,
 		Args: exactTaskID,
 		RunE: func(_ *cobra.Command, args []string) error {
-			if err := druid.ValidateTaskID(args[0]); err != nil {
-				return classify(err)
-			}
-			if err := checkOutputFormat(o.Output, "json", "yaml", "wide", "name"); err != nil {
+			if err := o.Complete(args); err != nil {
 				return err
 			}
-			return classify(o.Run(args[0]))
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
 		},
 	}
 	cmd.Flags().StringVar(&o.NamePrefix, "name-prefix", "", "Druid 33+ druid.indexer.runner.k8sTaskPodNamePrefix")
@@ -49,9 +50,23 @@ Druid 25-27 (63 stripped characters). No cluster is contacted.`,
 	return cmd
 }
 
+// Complete takes the task ID.
+func (o *JobNameOptions) Complete(args []string) error {
+	o.TaskID = args[0]
+	return nil
+}
+
+// Validate checks the task ID and the output format.
+func (o *JobNameOptions) Validate() error {
+	if err := druid.ValidateTaskID(o.TaskID); err != nil {
+		return err
+	}
+	return checkOutputFormat(o.Output, "json", "yaml", "wide", "name")
+}
+
 // Run prints the candidates.
-func (o *JobNameOptions) Run(taskID string) error {
-	cands := druid.JobNames(taskID, o.NamePrefix)
+func (o *JobNameOptions) Run() error {
+	cands := druid.JobNames(o.TaskID, o.NamePrefix)
 	switch o.Output {
 	case "json", "yaml":
 		entries := []jobNameEntry{}

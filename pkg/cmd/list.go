@@ -53,13 +53,13 @@ With --watch, rows are printed again as they change, as with kubectl get -w.`,
   kubectl druid-logs list --watch`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
 			if err := o.Complete(); err != nil {
 				return err
 			}
-			return classify(o.Run(c.Context()))
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
 		},
 	}
 	f := cmd.Flags()
@@ -75,8 +75,12 @@ func (o *ListOptions) Validate() error {
 	return checkOutputFormat(o.Output, "wide", "json", "yaml")
 }
 
-// Complete builds the clients.
+// Complete builds the clients (the output format is checked first: a
+// usage error wins over a kubeconfig one).
 func (o *ListOptions) Complete() error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
 	cl, err := o.Globals.newClients()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/spf13/cobra"
 )
@@ -49,18 +50,37 @@ pod's containers. Exit code 3 when no Job belongs to the task.`,
 		Args:              exactTaskID,
 		ValidArgsFunction: completeTaskIDs(g),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.TaskID = args[0]
-			cl, err := g.taskClients(o.TaskID, o.Output)
-			if err != nil {
+			if err := o.Complete(args); err != nil {
 				return err
 			}
-			o.clients = cl
-			return classify(o.Run(c.Context()))
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
 		},
 	}
 	o.task.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: text)")
 	return cmd
+}
+
+// Complete takes the task ID and builds the clients.
+func (o *StatusOptions) Complete(args []string) error {
+	o.TaskID = args[0]
+	cl, err := o.taskClients(o.TaskID, o.Output)
+	if err != nil {
+		return err
+	}
+	o.clients = cl
+	return nil
+}
+
+// Validate checks the flags.
+func (o *StatusOptions) Validate() error {
+	if o.task.Container == "" {
+		return exitcode.New(exitcode.Usage, "--container must not be empty", nil)
+	}
+	return nil
 }
 
 // Run resolves and prints.

@@ -35,6 +35,9 @@ func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
 			"  kubectl druid-logs version -o json",
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
 			if err := o.Validate(); err != nil {
 				return err
 			}
@@ -47,6 +50,9 @@ func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
 	})
 	return cmd
 }
+
+// Complete has nothing to fill in: the version is stamped into the binary.
+func (o *VersionOptions) Complete() error { return nil }
 
 // Validate rejects an unknown output format before anything is printed.
 func (o *VersionOptions) Validate() error {
