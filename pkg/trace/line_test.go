@@ -4,8 +4,8 @@ import "testing"
 
 func TestParseSplitsDruidsPattern(t *testing.T) {
 	tests := []struct {
-		name                                  string
-		text                                  string
+		name                                 string
+		text                                 string
 		time, level, thread, logger, message string
 	}{
 		{"druid's default pattern",
