@@ -63,6 +63,7 @@ container, surviving dropped streams with no line lost or repeated.
 		NewCmdStatus(g),
 		NewCmdJobName(g),
 		NewCmdList(g),
+		NewCmdTrace(g),
 		NewCmdVersion(streams),
 	)
 	return root
