@@ -152,22 +152,10 @@ func (o *TraceOptions) Run(ctx context.Context) error {
 	o.status("reading the log of %d Overlord pod(s) (%s) %s", len(found.Pods), found.How, w)
 	open := overlordlog.KubeOpener(o.clients.Kube)
 	if o.Summary {
-		var sums []*trace.Summarizer
-		reads := overlordlog.Read(ctx, open, found.Pods, o.Container, w, func(pod string) overlordlog.Feeder {
-			s := trace.NewSummarizer(pod)
-			sums = append(sums, s)
-			return s
-		})
-		var counts []trace.Counts
-		for i, r := range reads {
-			if r.Err == nil {
-				counts = append(counts, sums[i].Finish())
-			}
-		}
+		sum, reads := overlordlog.Summarize(ctx, open, found.Pods, o.Container, w)
 		if err := o.readErrors(reads, ns); err != nil {
 			return err
 		}
-		sum := trace.Summarize(counts)
 		if o.Output != "" {
 			return classify(printStructured(o.Out, o.Output, sum))
 		}
@@ -177,28 +165,17 @@ func (o *TraceOptions) Run(ctx context.Context) error {
 	for _, c := range druid.JobNames(o.TaskID, o.NamePrefix) {
 		jobs = append(jobs, c.Name)
 	}
-	var tracers []*trace.Tracer
-	reads := overlordlog.Read(ctx, open, found.Pods, o.Container, w, func(pod string) overlordlog.Feeder {
-		t := trace.NewTracer(pod, trace.Options{TaskID: o.TaskID, Jobs: jobs})
-		tracers = append(tracers, t)
-		return t
-	})
+	res, reads := overlordlog.TraceTask(ctx, open, found.Pods, o.Container, w,
+		trace.Context{TaskID: o.TaskID, Namespace: ns, Job: orText(w.Job, jobs[0])}, trace.Options{TaskID: o.TaskID, Jobs: jobs})
 	if err := o.readErrors(reads, ns); err != nil {
 		return err
 	}
-	var pods []trace.PodTrace
-	for i, r := range reads {
-		if r.Err == nil {
-			pods = append(pods, tracers[i].Finish())
-		}
-	}
-	res := trace.Evaluate(trace.Context{TaskID: o.TaskID, Namespace: ns, Job: orText(w.Job, jobs[0]), Window: w.String()}, pods)
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, res); err != nil {
 			return classify(err)
 		}
 	} else {
-		printTrace(o.Out, res, len(pods) > 1, traceMarkers(o.NoEmoji))
+		printTrace(o.Out, res, len(res.OverlordPods) > 1, traceMarkers(o.NoEmoji))
 	}
 	if code := res.ExitCode(); code != exitcode.OK {
 		return exitcode.New(code, fmt.Sprintf("trace: the Overlord did not obtain a log stream for %s: step %d (%s) %s",
@@ -288,7 +265,7 @@ func printTrace(out io.Writer, r *trace.Result, podPrefix bool, marks map[trace.
 		if p.Markers == 0 {
 			notes = append(notes, "no marker lines")
 		}
-		fmt.Fprintf(out, "  Overlord %s: %d lines read", p.Pod, p.Lines)
+		fmt.Fprintf(out, "  Overlord %s: %s read", p.Pod, plural(p.Lines, "line"))
 		if len(notes) > 0 {
 			fmt.Fprintf(out, "; %s", strings.Join(notes, ", "))
 		}
@@ -298,20 +275,12 @@ func printTrace(out io.Writer, r *trace.Result, podPrefix bool, marks map[trace.
 		fmt.Fprintf(out, "  %d request(s) for this task, %d obtained a stream; the latest:\n", r.Requests, r.StreamsObtained)
 	}
 	for _, l := range r.Trace {
-		prefix := "    "
-		if podPrefix {
-			prefix += "[" + l.Pod + "] "
-		}
-		fmt.Fprintln(out, prefix+l.Text)
+		fmt.Fprintln(out, linePrefix(l.Pod, podPrefix)+l.Text)
 	}
 	if len(r.StockLines) > 0 && (!r.Markers || r.HandledBy == "") {
 		fmt.Fprintf(out, "  Stock lines of the task runner naming the task or its Job:\n")
 		for _, l := range r.StockLines {
-			prefix := "    "
-			if podPrefix {
-				prefix += "[" + l.Pod + "] "
-			}
-			fmt.Fprintln(out, prefix+l.Line)
+			fmt.Fprintln(out, linePrefix(l.Pod, podPrefix)+l.Line)
 		}
 	}
 	width := 0
@@ -330,6 +299,23 @@ func printTrace(out io.Writer, r *trace.Result, podPrefix bool, marks map[trace.
 	fmt.Fprintf(out, "Failing layer: step %d %s (%s)\n", r.FailedStep.Number(), *r.FailedStep, r.FailedStep.Layer())
 	fmt.Fprintf(out, "Cause: %s\n", r.Cause)
 	fmt.Fprintf(out, "Fix:   %s\n", r.Fix)
+}
+
+// linePrefix indents a line of the trace and, when several pods were
+// read, names the pod that wrote it.
+func linePrefix(pod string, named bool) string {
+	if !named {
+		return "    "
+	}
+	_, name, _ := strings.Cut(pod, "/")
+	return "    [" + name + "] "
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // printSummary writes the request counts as a table, then the most recent

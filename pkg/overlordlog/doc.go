@@ -6,7 +6,8 @@
 // It owns the Overlord's pod labels (the Druid Helm chart's
 // component=overlord, the druid-operator's), the log window of a task (from
 // its Job's creation) and the line reading (the kubelet's timestamps, a
-// bound on a line's length). It takes kube.Interface and an Opener seam, so
-// tests feed canned streams without a cluster; it knows nothing of the
-// markers (package trace) and never prints.
+// bound on a line's length), and wires the reads to package trace's
+// consumers (TraceTask, Summarize). It takes kube.Interface and an Opener
+// seam, so tests feed canned streams without a cluster; the markers are
+// package trace's business, and it never prints.
 package overlordlog

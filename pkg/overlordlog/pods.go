@@ -100,7 +100,7 @@ func Find(ctx context.Context, k kube.Interface, sel Selection) (*Found, error) 
 	tried := []string{"label " + HelmSelector}
 	found, err := list(HelmSelector, nil)
 	if err != nil || len(found) > 0 {
-		return &Found{Pods: found, How: "label " + HelmSelector + " (Druid Helm chart, druid-operator)"}, err
+		return &Found{Pods: found, How: "label " + HelmSelector}, err
 	}
 	tried = append(tried, "the druid-operator's "+OperatorNodeLabel+" naming an Overlord")
 	found, err = list(OperatorSelector, func(p *corev1.Pod) bool {
