@@ -153,6 +153,11 @@ func overlordLogCheck(obs *Observation, ovlCheck Check) Check {
 		c.Message += fmt.Sprintf("; its log shows step %d (%s) %s", s.Number(), s, t.Steps[s.Number()-1].Status)
 		c.add("trace of %s: %s", orNone(t.HandledBy, joinPods(t.OverlordPods)), t.Cause)
 		c.Hint = t.Fix
+		if s == trace.StepLogWatch {
+			// trace's fix is this very check: point at its evidence instead.
+			c.Hint = "compare with the checks above (the pod, Job and container as Kubernetes sees them); the whole request: kubectl druid-logs trace " +
+				obs.TaskID + nsArg(obs)
+		}
 	default:
 		c.add("the Overlord's log shows the stream obtained: the answer was lost between the Overlord and the client")
 	}

@@ -231,3 +231,56 @@ func TestTraceWithoutPodsLogIsForbidden(t *testing.T) {
 	must(t, err)
 	expectCode(t, plug(t, "--kubeconfig", kc, "trace", "query-x", "-n", ns), 3)
 }
+
+// TestCheckOverlordLogStep: check asks the Overlord for a RUNNING task's
+// live log; when the Overlord answers 404 while the pod logs, check traces
+// that request through the Overlord's own log and names the failing step.
+func TestCheckOverlordLogStep(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := testCtx(t)
+	o, err := bed.CreateOverlord(ctx, testbed.OverlordSpec{Namespace: ns})
+	must(t, err)
+	flows := map[string]overlordsim.Flow{"query-olog-ok": overlordsim.Streamed, "query-olog-refused": overlordsim.WatchError}
+	thread := 0
+	sim := overlordsim.New(overlordsim.Config{LiveLog: func(id string) ([]byte, bool) {
+		// The Overlord logs the request's flow as it handles it; the
+		// refused one looks for the pod in the wrong namespace.
+		thread++
+		where := ns
+		if flows[id] != overlordsim.Streamed {
+			where = "druid-elsewhere"
+		}
+		recs := overlordsim.RequestRecords("qtp1282-"+string(rune('0'+thread)), id, jobOf(id), where, flows[id])
+		if err := o.AppendLog(overlordsim.Render(time.Now(), recs)...); err != nil {
+			t.Error(err)
+		}
+		return []byte("peon line 1\n"), flows[id] == overlordsim.Streamed
+	}})
+	url := overlordsim.Serve(t, sim)
+	for id := range flows {
+		task := runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: id}, "peon line 1")
+		sim.Put(overlordsim.NewTask(id, "query_controller", "wikipedia", time.Now()))
+		sim.Start(id, "10.0.0.9", task.PodName())
+	}
+
+	rep, r := checkJSON(t, "query-olog-ok", "-n", ns, "--overlord", url)
+	expectCode(t, r, 0)
+	if got := findCheck(t, rep, "overlord-log"); !strings.Contains(got, "the Overlord streams this RUNNING task's live log: 12 bytes") {
+		t.Fatalf("overlord-log: %s", got)
+	}
+	rep, r = checkJSON(t, "query-olog-refused", "-n", ns, "--overlord", url)
+	expectCode(t, r, 1)
+	got := findCheck(t, rep, "overlord-log")
+	for _, w := range []string{`it answered 404 "` + overlordsim.LogNotFound34 + `"; its log shows step 5 (log-watch) fail`,
+		"Pod not found", "the Overlord looked in namespace druid-elsewhere", "kubectl druid-logs trace query-olog-refused -n " + ns} {
+		if !strings.Contains(got, w) {
+			t.Fatalf("overlord-log lacks %q: %s", w, got)
+		}
+	}
+	if !strings.HasPrefix(statuses(rep), "job=ok pod=ok running=ok container=ok logs=ok permissions=ok terminated=ok overlord=ok overlord-log=fail") {
+		t.Fatalf("statuses %s", statuses(rep))
+	}
+	text := plug(t, "check", "query-olog-refused", "-n", ns, "--overlord", url, "--no-emoji")
+	expectCode(t, text, 1)
+	t.Logf("$ kubectl druid-logs check query-olog-refused -n %s --overlord URL\n%s%s", ns, text.stdout, text.stderr)
+}
