@@ -345,7 +345,7 @@ func printSummary(out io.Writer, s *trace.Summary, w overlordlog.Window) error {
 	if len(s.Total.RecentFailures) > 0 {
 		fmt.Fprintln(out, "Most recent failures:")
 		for _, f := range s.Total.RecentFailures {
-			fmt.Fprintf(out, "  %s %s %s at %s: %s\n", orDash(f.Time), f.Pod, f.TaskID, f.Step, f.Line)
+			fmt.Fprintf(out, "  %s %s (%s): %s\n", f.Pod, f.TaskID, f.Step, f.Line)
 		}
 	}
 	return nil
