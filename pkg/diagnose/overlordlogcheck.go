@@ -50,9 +50,10 @@ type OverlordLogProbe struct {
 // CollectOverlordLog asks the Overlord for a RUNNING task's live log with a
 // bounded read and, when it returns nothing, traces that very request
 // through the Overlord's own log (its pods, found by sel). It does nothing
-// unless an Overlord is configured and the task is RUNNING.
+// unless an Overlord is configured, answered the status request, and the
+// task is RUNNING.
 func CollectOverlordLog(ctx context.Context, k kube.Interface, obs *Observation, ovl LogReader, sel overlordlog.Selection) {
-	if ovl == nil || obs.Overlord.Where == "" || obs.Res == nil || obs.Res.State.Phase != druid.Running {
+	if ovl == nil || obs.Overlord.Where == "" || obs.Overlord.Err != nil || obs.Res == nil || obs.Res.State.Phase != druid.Running {
 		return
 	}
 	p := &obs.OverlordLog
