@@ -1,18 +1,24 @@
 package diagnose
 
 import (
+	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
 func traced(recs []overlordsim.Record) *trace.Result {
@@ -69,6 +75,54 @@ func TestOverlordLogCheck(t *testing.T) {
 			}
 			if c.Status == Fail && c.Hint == "" {
 				t.Fatal("a failed check has no hint")
+			}
+		})
+	}
+}
+
+type fakeLogs struct {
+	body string
+	err  error
+}
+
+func (f fakeLogs) TaskLog(context.Context, string, int64) (io.ReadCloser, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return io.NopCloser(strings.NewReader(f.body)), nil
+}
+
+func TestCollectOverlordLogTracesOnlyWhenTheOverlordGivesNothing(t *testing.T) {
+	ovlPod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "druid-overlord-0", Namespace: "druid", Labels: map[string]string{"component": "overlord"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "druid"}}}}
+	tests := []struct {
+		name   string
+		pod    func(*corev1.Pod)
+		ovlErr error
+		logs   fakeLogs
+		tried  bool
+		bytes  int
+		traced bool
+	}{
+		{"content", func(*corev1.Pod) {}, nil, fakeLogs{body: "peon line\n"}, true, 10, false},
+		{"Druid's 404", func(*corev1.Pod) {}, nil, fakeLogs{err: &overlord.NoLogError{TaskID: "query-abc123", Message: overlordsim.LogNotFound35}}, true, 0, true},
+		{"an empty body", func(*corev1.Pod) {}, nil, fakeLogs{}, true, 0, true},
+		{"a server error is not traced", func(*corev1.Pod) {}, nil, fakeLogs{err: &overlord.HTTPError{StatusCode: 500}}, true, 0, false},
+		{"a finished task is not asked", terminate(0, "Completed"), nil, fakeLogs{body: "x"}, false, 0, false},
+		{"an Overlord that did not answer is not asked", func(*corev1.Pod) {}, errors.New("refused"), fakeLogs{body: "x"}, false, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obs := scenario(tt.pod)
+			obs.Overlord = OverlordProbe{Where: "http://o", Err: tt.ovlErr}
+			k := kubetest.Wrap(fake.NewClientset(ovlPod))
+			CollectOverlordLog(context.Background(), k, obs, tt.logs, overlordlog.Selection{Namespace: "druid"})
+			p := obs.OverlordLog
+			if p.Tried != tt.tried || p.Bytes != tt.bytes || (p.Trace != nil) != tt.traced {
+				t.Fatalf("probe %+v", p)
+			}
+			if tt.traced && (strings.Join(p.Trace.OverlordPods, " ") != "druid/druid-overlord-0" || p.Trace.Markers) {
+				t.Fatalf("trace of %v, markers %t", p.Trace.OverlordPods, p.Trace.Markers)
 			}
 		})
 	}
