@@ -188,3 +188,18 @@ func TestTracerStaysBoundedOnAHugeLog(t *testing.T) {
 		t.Fatalf("stock %d lines %d", len(p.Stock), p.Lines)
 	}
 }
+
+// BenchmarkTracerFeed measures the cost per line of an interleaved
+// instrumented log (go test -bench Tracer -benchmem ./pkg/trace).
+func BenchmarkTracerFeed(b *testing.B) {
+	data, err := os.ReadFile("testdata/instrumented.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	tr := NewTracer("druid/o", Options{TaskID: "query-pending-3"})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.Feed(lines[i%len(lines)], time.Time{})
+	}
+}
