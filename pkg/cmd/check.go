@@ -8,6 +8,7 @@ import (
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 	"github.com/spf13/cobra"
 )
@@ -41,6 +42,8 @@ skipped, with the evidence and the command that fixes or inspects it:
   terminated   for a finished container: exit code, reason and finish time
   overlord     with --overlord/--overlord-service: the task's Druid status (never existed,
                queued, running, finished), skipped otherwise
+  overlord-log with an Overlord, for a RUNNING task: GET /druid/indexer/v1/task/ID/log
+               returns the live log; if not, the failing step of the Overlord's own log
 
 A failed step skips the steps that depend on it. Exit code 0 when nothing failed,
 otherwise the code of the first failed check (see kubectl druid-logs --help).
@@ -91,12 +94,14 @@ func (o *CheckOptions) Validate() error {
 func (o *CheckOptions) Run(ctx context.Context) error {
 	loc := o.clients.locator(&o.task)
 	var ovl diagnose.StatusGetter
+	var ovlLogs diagnose.LogReader
 	if c, err := o.ovl.client(o.Globals, o.clients.Namespace); err != nil {
 		return err
 	} else if c != nil {
-		ovl = c
+		ovl, ovlLogs = c, c
 	}
 	obs := diagnose.Collect(ctx, o.clients.Kube, loc, o.TaskID, o.task.Container, ovl)
+	diagnose.CollectOverlordLog(ctx, o.clients.Kube, obs, ovlLogs, overlordlog.Selection{Namespace: obs.Namespace, Service: o.ovl.Service})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

@@ -13,8 +13,8 @@ import (
 
 func sampleReport() *diagnose.Report {
 	rep := &diagnose.Report{TaskID: "query-abc123", Namespace: "druid", Job: "j", Pod: "p", State: "PENDING", Reason: "FailedScheduling: x"}
-	for i, id := range []string{"job", "pod", "running", "container", "logs", "permissions", "terminated", "overlord"} {
-		st := []diagnose.Status{diagnose.OK, diagnose.Warning, diagnose.Fail, diagnose.OK, diagnose.Skipped, diagnose.OK, diagnose.OK, diagnose.Skipped}[i]
+	for i, id := range []string{"job", "pod", "running", "container", "logs", "permissions", "terminated", "overlord", "overlord-log"} {
+		st := []diagnose.Status{diagnose.OK, diagnose.Warning, diagnose.Fail, diagnose.OK, diagnose.Skipped, diagnose.OK, diagnose.OK, diagnose.Skipped, diagnose.Skipped}[i]
 		c := diagnose.Check{ID: id, Status: st, Message: id + " message", Evidence: []string{}}
 		if st == diagnose.Fail {
 			c.Evidence, c.Hint = []string{"event Warning FailedScheduling: 0/3 nodes"}, "kubectl describe pod -n druid p"
@@ -57,11 +57,11 @@ func TestCheckJSONMatchesTheDocumentedSchema(t *testing.T) {
 	}
 	// And the schema is not vacuous: a report missing a check is refused.
 	bad := sampleReport()
-	bad.Checks = bad.Checks[:7]
+	bad.Checks = bad.Checks[:8]
 	b, _ := json.Marshal(bad)
 	inst, _ = jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	if schema.Validate(inst) == nil {
-		t.Fatal("the schema accepted a report with seven checks")
+		t.Fatal("the schema accepted a report with eight checks")
 	}
 }
 

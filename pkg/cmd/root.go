@@ -64,6 +64,7 @@ container, surviving dropped streams with no line lost or repeated.
 		NewCmdStatus(g),
 		NewCmdJobName(g),
 		NewCmdList(g),
+		NewCmdTrace(g),
 		NewCmdVersion(streams),
 	)
 	return root

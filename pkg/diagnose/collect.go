@@ -41,6 +41,8 @@ type Observation struct {
 	Access []Access
 	// Overlord is what the Overlord said of the task, if one is configured.
 	Overlord OverlordProbe
+	// OverlordLog is the Overlord's answer for the live log (CollectOverlordLog).
+	OverlordLog OverlordLogProbe
 }
 
 // StatusGetter is the part of the Overlord client check uses.

@@ -49,7 +49,8 @@ func Evaluate(obs *Observation) *Report {
 	if rep.Reason == "" && job.Status == Fail {
 		rep.Reason = job.Message
 	}
-	rep.Checks = []Check{job, pod, running, container, logs, permissionsCheck(obs), terminated, overlordCheck(obs)}
+	ovl := overlordCheck(obs)
+	rep.Checks = []Check{job, pod, running, container, logs, permissionsCheck(obs), terminated, ovl, overlordLogCheck(obs, ovl)}
 	return rep
 }
 

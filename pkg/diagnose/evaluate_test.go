@@ -62,29 +62,29 @@ func TestEvaluateChecklist(t *testing.T) {
 	tests := []struct {
 		name     string
 		obs      func() *Observation
-		statuses string // job pod running container logs permissions terminated overlord
+		statuses string // job pod running container logs permissions terminated overlord overlord-log
 		code     int
 		contains string
 	}{
 		{"healthy running task", func() *Observation { return scenario(func(*corev1.Pod) {}) },
-			"ok ok ok ok ok ok ok skipped", exitcode.OK, "log stream opened: 3 lines"},
+			"ok ok ok ok ok ok ok skipped skipped", exitcode.OK, "log stream opened: 3 lines"},
 		{"job not found, found in another namespace", func() *Observation {
 			o := scenario(nil)
 			o.Res = &locate.Resolution{TaskID: o.TaskID, Namespace: "druid", NotFound: &locate.NotFoundError{TaskID: o.TaskID,
 				Namespace: "druid", Tried: druid.JobNames(o.TaskID, ""), PeonJobs: 4}}
 			o.Elsewhere = []string{"druid-b"}
 			return o
-		}, "fail skipped skipped skipped skipped ok skipped skipped", exitcode.NotFound, "found in other namespace(s): druid-b"},
+		}, "fail skipped skipped skipped skipped ok skipped skipped skipped", exitcode.NotFound, "found in other namespace(s): druid-b"},
 		{"lookup refused", func() *Observation {
 			o := scenario(nil)
 			o.Res, o.ResolveErr = nil, apierrors.NewForbidden(schema.GroupResource{Group: "batch", Resource: "jobs"}, "j", errors.New("no"))
 			return o
-		}, "fail skipped skipped skipped skipped ok skipped skipped", exitcode.Forbidden, "cannot look up"},
+		}, "fail skipped skipped skipped skipped ok skipped skipped skipped", exitcode.Forbidden, "cannot look up"},
 		{"job without pod (quota)", func() *Observation {
 			o := scenario(nil)
 			o.JobEvents = []corev1.Event{{Type: "Warning", Reason: "FailedCreate", Message: "exceeded quota: compute"}}
 			return o
-		}, "ok fail skipped skipped skipped ok skipped skipped", exitcode.NotRunning, "exceeded quota"},
+		}, "ok fail skipped skipped skipped ok skipped skipped skipped", exitcode.NotRunning, "exceeded quota"},
 		{"pending unschedulable", func() *Observation {
 			o := scenario(func(p *corev1.Pod) {
 				p.Status = corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled,
@@ -93,36 +93,36 @@ func TestEvaluateChecklist(t *testing.T) {
 			o.PodEvents = []corev1.Event{{Type: "Warning", Reason: "FailedScheduling", Message: "0/3 nodes are available"}}
 			o.Log = LogProbe{Tried: true}
 			return o
-		}, "ok ok fail ok skipped ok ok skipped", exitcode.NotRunning, "FailedScheduling"},
+		}, "ok ok fail ok skipped ok ok skipped skipped", exitcode.NotRunning, "FailedScheduling"},
 		{"image pull backoff with an IP", func() *Observation {
 			o := scenario(func(p *corev1.Pod) {
 				p.Status.ContainerStatuses[0].State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}
 			})
 			o.Log = LogProbe{Tried: true, Err: apierrors.NewBadRequest(`container "main" in pod "x" is waiting to start: trying and failing to pull image`)}
 			return o
-		}, "ok ok fail ok skipped ok ok skipped", exitcode.NotRunning, "ImagePullBackOff"},
+		}, "ok ok fail ok skipped ok ok skipped skipped", exitcode.NotRunning, "ImagePullBackOff"},
 		{"wrong container name", func() *Observation {
 			return scenario(func(p *corev1.Pod) {
 				p.Spec.Containers[0].Name = "primary"
 				p.Status.ContainerStatuses[0].Name = "primary"
 			})
-		}, "ok ok ok fail skipped ok skipped skipped", exitcode.Misconfigured, `found: primary`},
+		}, "ok ok ok fail skipped ok skipped skipped skipped", exitcode.Misconfigured, `found: primary`},
 		{"pods/log forbidden", func() *Observation {
 			o := scenario(func(*corev1.Pod) {})
 			o.Log.Err = forbidden
 			o.Access[6].Allowed = false
 			return o
-		}, "ok ok ok ok fail fail ok skipped", exitcode.Forbidden, "get pods/log"},
+		}, "ok ok ok ok fail fail ok skipped skipped", exitcode.Forbidden, "get pods/log"},
 		{"OOMKilled", func() *Observation { return scenario(terminate(137, "OOMKilled")) },
-			"ok ok warning ok ok ok fail skipped", exitcode.ContainerFailed, "ran out of memory"},
+			"ok ok warning ok ok ok fail skipped skipped", exitcode.ContainerFailed, "ran out of memory"},
 		{"finished successfully", func() *Observation { return scenario(terminate(0, "Completed")) },
-			"ok ok warning ok ok ok ok skipped", exitcode.OK, "finished successfully"},
+			"ok ok warning ok ok ok ok skipped skipped", exitcode.OK, "finished successfully"},
 		{"two pods and an unreviewable permission", func() *Observation {
 			o := scenario(func(*corev1.Pod) {})
 			o.Res.PodCount = 2
 			o.Access[0].Err = errors.New("the server is unhappy")
 			return o
-		}, "ok warning ok ok ok warning ok skipped", exitcode.OK, "the newest is used"},
+		}, "ok warning ok ok ok warning ok skipped skipped", exitcode.OK, "the newest is used"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

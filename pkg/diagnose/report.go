@@ -29,6 +29,7 @@ const (
 	CheckPermissions = "permissions"
 	CheckTerminated  = "terminated"
 	CheckOverlord    = "overlord"
+	// CheckOverlordLog is declared with its check in overlordlogcheck.go.
 )
 
 // Check is one step of the checklist. Its JSON form is part of the

@@ -70,6 +70,7 @@ func TestCheckAsksTheOverlord(t *testing.T) {
 	runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: "query-known"}, "x")
 	sim.Put(overlordsim.NewTask("query-known", "query_controller", "wikipedia", time.Now()))
 	sim.Start("query-known", "10.0.0.7", "")
+	sim.SetLog("query-known", []byte("x\n")) // the live log a real Overlord streams from the pod
 	credFile := t.TempDir() + "/overlord-credentials"
 	must(t, writeFile(credFile, "druid:s3cret-pw\n"))
 

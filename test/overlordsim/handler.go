@@ -164,6 +164,12 @@ func (s *Sim) log(w http.ResponseWriter, r *http.Request) {
 	log, ok := s.logs[id]
 	t, known := s.tasks[id]
 	s.mu.Unlock()
+	if s.cfg.LiveLog != nil && known && t.RunnerStatusCode == Running {
+		if live, served := s.cfg.LiveLog(id); served {
+			writeText(w, http.StatusOK, string(live))
+			return
+		}
+	}
 	if !ok {
 		text := LogNotFound34
 		if s.cfg.Version >= Druid35 {

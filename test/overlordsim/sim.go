@@ -87,6 +87,13 @@ type Config struct {
 	// LiveLogIgnoresOffset reproduces the Kubernetes runner: a task whose
 	// runner status is RUNNING gets its whole log whatever the offset.
 	LiveLogIgnoresOffset bool
+	// LiveLog, if set, answers GET /task/{id}/log for a task whose runner
+	// status is RUNNING, as the Kubernetes runner streams from its pod.
+	// ok false is the runner returning nothing: like a real Overlord the
+	// simulator then falls back to the stored logs, which a running task
+	// has not got (404 with Druid's text). The test can write the
+	// Overlord's own log lines of the request from it.
+	LiveLog func(id string) (log []byte, ok bool)
 }
 
 // Request is one request the simulator served.

@@ -1,0 +1,317 @@
+package trace
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Context is what Evaluate needs to know besides the traces.
+type Context struct {
+	TaskID, Namespace string
+	// Job is the task's Job name when known (the Job found, else Druid
+	// 28+'s name), for the fix commands.
+	Job string
+	// Window says which part of the logs was read, for messages
+	// ("since 2026-12-01T10:00:00Z (the task's Job creation)").
+	Window string
+}
+
+// Step is one step of the trace in the JSON schema of `trace -o json`.
+type Step struct {
+	Step   int      `json:"step"`
+	ID     StepID   `json:"id"`
+	Status Status   `json:"status"`
+	Lines  []string `json:"lines"`
+}
+
+// PodLine is a line and the pod that wrote it.
+type PodLine struct {
+	Pod  string `json:"pod"`
+	Line string `json:"line"`
+}
+
+// PodInfo says what was read from one Overlord pod.
+type PodInfo struct {
+	Pod            string
+	Lines, Markers int64
+	// Leader is the time of the pod's last "I have the power" line, "" if none.
+	Leader string
+}
+
+// Result is the trace of one task: the JSON of `trace -o json`.
+type Result struct {
+	TaskID       string   `json:"taskId"`
+	OverlordPods []string `json:"overlordPods"`
+	Steps        []Step   `json:"steps"`
+	// FailedStep is the first step that failed or, when none failed and
+	// no stream was obtained, the first without evidence; nil when the
+	// Overlord obtained a log stream.
+	FailedStep *StepID `json:"failedStep"`
+	Cause      string  `json:"cause"`
+	Fix        string  `json:"fix"`
+
+	// Markers is false when no pod's log holds any marker line: the
+	// Overlord is not instrumented.
+	Markers bool `json:"markers"`
+	// Leader is the pod that logged becoming the leader last in the
+	// window; HandledBy the pod that handled the traced request.
+	Leader    string `json:"leader"`
+	HandledBy string `json:"handledBy"`
+	// Requests and StreamsObtained count the task's requests in the window.
+	Requests        int `json:"requests"`
+	StreamsObtained int `json:"streamsObtained"`
+	// Transitions are the task's state-transition lines.
+	Transitions []string `json:"transitions"`
+	// StockLines are the task runner's uninstrumented lines naming the
+	// task or its Job.
+	StockLines []PodLine `json:"stockLines"`
+
+	// Trace is the traced request's lines and the transitions, in order.
+	Trace []Line `json:"-"`
+	// Pods says what was read from each pod.
+	Pods []PodInfo `json:"-"`
+}
+
+// ExitCode is the shared exit code of the result (see StepID.ExitCode).
+func (r *Result) ExitCode() int {
+	if r.FailedStep == nil {
+		return StepID("").ExitCode()
+	}
+	return r.FailedStep.ExitCode()
+}
+
+// Evaluate builds the trace of ctx.TaskID from the pods' traces.
+func Evaluate(ctx Context, pods []PodTrace) *Result {
+	res := &Result{TaskID: ctx.TaskID, OverlordPods: []string{}, Transitions: []string{}, StockLines: []PodLine{}}
+	var latest *Request
+	var leaderLine *Line
+	for i := range pods {
+		p := &pods[i]
+		res.OverlordPods = append(res.OverlordPods, p.Pod)
+		info := PodInfo{Pod: p.Pod, Lines: p.Lines, Markers: p.Markers}
+		if p.Leader != nil {
+			info.Leader = orText(p.Leader.Time, p.Leader.At.String())
+			if leaderLine == nil || later(*p.Leader, *leaderLine) {
+				leaderLine = p.Leader
+			}
+		}
+		res.Pods = append(res.Pods, info)
+		res.Markers = res.Markers || p.Markers > 0
+		res.Requests += p.Requests
+		res.StreamsObtained += p.Obtained
+		if p.Latest != nil && (latest == nil || later(p.Latest.First, latest.First)) {
+			latest = p.Latest
+		}
+		for _, e := range p.Transitions {
+			res.Transitions = append(res.Transitions, e.Text)
+			res.Trace = append(res.Trace, e.Line)
+		}
+		for _, l := range p.Stock {
+			res.StockLines = append(res.StockLines, PodLine{Pod: p.Pod, Line: l.Text})
+		}
+	}
+	if leaderLine != nil {
+		res.Leader = leaderLine.Pod
+	}
+	if latest == nil {
+		res.Steps = emptySteps()
+		failed := StepRequest
+		res.FailedStep = &failed
+		res.Cause, res.Fix = noRequest(ctx, res)
+		return res
+	}
+	res.HandledBy = latest.Pod
+	for _, e := range latest.Entries {
+		res.Trace = append(res.Trace, e.Line)
+	}
+	sort.SliceStable(res.Trace, func(i, j int) bool { return later(res.Trace[j], res.Trace[i]) })
+	res.Steps, res.FailedStep = steps(latest)
+	if res.FailedStep != nil {
+		res.Cause, res.Fix = explain(ctx, latest, *res.FailedStep, res)
+	}
+	return res
+}
+
+// later reports whether a comes after b: by the kubelet's time across
+// pods, by position within one pod.
+func later(a, b Line) bool {
+	if a.Pod == b.Pod || a.At.IsZero() || b.At.IsZero() || a.At.Equal(b.At) {
+		if a.Pod != b.Pod {
+			return a.Pod > b.Pod
+		}
+		return a.Seq > b.Seq
+	}
+	return a.At.After(b.At)
+}
+
+func emptySteps() []Step {
+	out := make([]Step, len(Steps))
+	for i, s := range Steps {
+		out[i] = Step{Step: i + 1, ID: s, Status: Missing, Lines: []string{}}
+	}
+	return out
+}
+
+// steps assigns the request's lines to the steps and decides each step's
+// status. Lines carrying the answer back up the layers belong to the step
+// that decided it.
+func steps(r *Request) ([]Step, *StepID) {
+	out := emptySteps()
+	var evidence [5]Status
+	outcome := r.Outcome()
+	decider := StepLogWatch
+	if outcome.Number() > 0 {
+		decider = outcome
+	}
+	current := StepRequest
+	for _, e := range r.Entries {
+		s := current
+		if e.Marker.Kind != NoMarker {
+			s = stepOf(e.Marker)
+			if s == "" {
+				s = decider
+				if e.Marker.Kind == OtherMarker {
+					s = current
+				}
+			}
+		}
+		current = s
+		i := s.Number() - 1
+		out[i].Lines = append(out[i].Lines, e.Text)
+		switch v := verdict(e.Marker); {
+		case v == Fail:
+			evidence[i] = Fail
+		case v == OK && evidence[i] != Fail:
+			evidence[i] = OK
+		}
+	}
+	if r.Has(StreamObtained) && evidence[4] == "" {
+		evidence[4] = OK // the API layer's answer proves the watch
+	}
+	var failed *StepID
+	for i := range out {
+		switch {
+		case failed != nil:
+			out[i].Status = Skipped
+		case evidence[i] == "":
+			out[i].Status = Missing
+		default:
+			out[i].Status = evidence[i]
+		}
+		if out[i].Status == Fail && failed == nil {
+			s := Steps[i]
+			failed = &s
+		}
+	}
+	if failed == nil && evidence[4] != OK {
+		// Nothing failed and no stream came back: the first step after
+		// the last one proven is where the trail stops.
+		last := -1
+		for i := range evidence {
+			if evidence[i] == OK {
+				last = i
+			}
+		}
+		s := Steps[min(last+1, 4)]
+		failed = &s
+	}
+	return out, failed
+}
+
+// noRequest explains a window without any request for the task.
+func noRequest(ctx Context, res *Result) (cause, fix string) {
+	pods := strings.Join(res.OverlordPods, ", ")
+	if !res.Markers {
+		var lines int64
+		for _, p := range res.Pods {
+			lines += p.Lines
+		}
+		cause = fmt.Sprintf("the markers are absent: none of the %d lines of %s %s is an instrumented live-log line "+
+			"([STREAM], [WORKITEM], [LIFECYCLE], [K8S-CLIENT]), so this Overlord build does not log the live-log flow "+
+			"and the request cannot be followed; its stock lines about the task are listed", lines, pods, ctx.Window)
+		fix = "run an Overlord built with the live-log diagnostics to trace requests; meanwhile ask the Overlord directly: " +
+			"kubectl druid-logs check " + ctx.TaskID + nsFlag(ctx) + " --overlord URL"
+		return cause, fix
+	}
+	cause = fmt.Sprintf("no [STREAM] API request for task %s in the log of %s %s: the request never reached this Overlord "+
+		"(wrong task ID, another Overlord, or not the leader)", ctx.TaskID, pods, ctx.Window)
+	fix = "check the task ID; ask the leader Overlord (GET /druid/indexer/v1/task/" + ctx.TaskID + "/log)"
+	if res.Leader != "" {
+		fix += "; the leader in this window is " + res.Leader
+	}
+	fix += "; or widen the window with --since"
+	return cause, fix
+}
+
+// explain gives the cause and fix of a request that stopped at step s.
+func explain(ctx Context, r *Request, s StepID, res *Result) (cause, fix string) {
+	job := orText(r.Job, ctx.Job)
+	fl, _ := r.failingLine()
+	switch {
+	case s == StepWorkItem && r.Has(WorkItemMissing):
+		return "the Overlord's Kubernetes task runner has no work item for the task: it was not submitted to this runner " +
+				"(another runner such as k8sAndWorker's MiddleManagers, another Overlord, or a wrong ID)",
+			"verify the task ID and the runner (druid.indexer.runner.type=k8s on the Overlord that runs the task): " +
+				"GET /druid/indexer/v1/task/" + ctx.TaskID + "/status"
+	case s == StepLifecycle && r.Has(LifecycleMissing):
+		return "the task is queued, not started: its work item has no peon lifecycle yet, so no Job was launched",
+			"wait and retry: kubectl druid-logs follow " + ctx.TaskID + nsFlag(ctx) + " --wait"
+	case s == StepRunning && (r.Has(NotRunning) || r.State != ""):
+		cause = fmt.Sprintf("the peon lifecycle is %s, not RUNNING: the task's pod has not started (Druid streams live logs only once the pod has an IP)",
+			orText(r.State, "not RUNNING"))
+		for i := len(res.Transitions) - 1; i >= 0; i-- {
+			if m, ok := Recognize(Parse(res.Transitions[i]).Message); ok && m.Kind == NowRunning && transitionAfter(res.Trace, res.Transitions[i], fl) {
+				cause += "; it became RUNNING after this request: retry now"
+				break
+			}
+		}
+		return cause, "kubectl get pods" + nsFlag(ctx) + " -l job-name=" + orText(job, "JOB")
+	case s == StepLogWatch && (r.Has(WatchError) || r.Has(WatchNull)):
+		if r.Has(WatchNull) {
+			cause = "the Kubernetes client returned a null LogWatch for Job " + orText(job, "?")
+		} else {
+			detail := ""
+			for _, e := range r.Entries {
+				if e.Marker.Kind == WatchError {
+					detail = e.Marker.Detail
+				}
+			}
+			cause = "the Kubernetes API refused the log watch for Job " + orText(job, "?") + ": " + orText(detail, "no detail logged")
+		}
+		cause += " (pod gone, API server unreachable, wrong namespace or container)"
+		if r.Namespace != "" || r.Container != "" {
+			cause += fmt.Sprintf("; the Overlord looked in namespace %s, container %s", orText(r.Namespace, "?"), orText(r.Container, "?"))
+		}
+		return cause, "check the pod, Job and container: kubectl druid-logs check " + ctx.TaskID + nsFlag(ctx)
+	}
+	at := orText(r.First.Time, "the window's end")
+	cause = fmt.Sprintf("no line shows step %d (%s) of the request at %s on thread %s: the request may still be in progress, "+
+		"or its lines were lost or filtered (log level above INFO?)", s.Number(), s, at, orText(r.Thread, "?"))
+	return cause, "run the trace again in a few seconds; if it stays so, check the Overlord's log configuration"
+}
+
+// transitionAfter reports whether the transition line comes after the
+// failing line in the ordered trace.
+func transitionAfter(trace []Line, transition string, failing Line) bool {
+	for _, l := range trace {
+		if l.Text == transition {
+			return later(l, failing)
+		}
+	}
+	return false
+}
+
+func nsFlag(ctx Context) string {
+	if ctx.Namespace == "" {
+		return ""
+	}
+	return " -n " + ctx.Namespace
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,189 @@
+package trace
+
+import (
+	"strings"
+	"time"
+)
+
+// Bounds of what a Tracer keeps besides the latest request.
+const (
+	maxStock       = 50 // the newest stock lines naming the task
+	maxTransitions = 20 // the newest state-transition lines of the task
+	maxTrailing    = 10 // stack trace lines kept after a stock line
+)
+
+// stockClasses are the classes of the Kubernetes task runner whose stock
+// (uninstrumented) lines name a task or its Job.
+var stockClasses = []string{"KubernetesTaskRunner", "KubernetesPeonLifecycle", "KubernetesPeonClient", "KubernetesWorkItem"}
+
+// leaderPhrase is what TaskMaster (DruidOverlord from Druid 31) logs when
+// this Overlord becomes the leader.
+const leaderPhrase = "By the power of Grayskull, I have the power!"
+
+// Options say which task a Tracer follows.
+type Options struct {
+	TaskID string
+	// Jobs are the task's possible Job names (druid.JobNames), so that
+	// lines naming only the Job are attributed to the task.
+	Jobs []string
+}
+
+// PodTrace is what a Tracer kept of one Overlord pod's log.
+type PodTrace struct {
+	Pod string
+	// Lines and Markers count the lines read and the marker lines among
+	// them (any task's).
+	Lines, Markers int64
+	// Leader is the last line saying this Overlord became the leader.
+	Leader *Line
+	// Requests counts the task's requests; Obtained those that obtained a
+	// log stream.
+	Requests, Obtained int
+	// Latest is the task's most recent request, with its lines.
+	Latest *Request
+	// Transitions are the task's newest state-transition lines.
+	Transitions []Entry
+	// Stock are the newest lines of the task runner's classes that name
+	// the task or its Job without a marker; StockDropped counts older ones.
+	Stock        []Line
+	StockDropped int
+}
+
+// Tracer follows one task through one Overlord pod's log, fed one line at
+// a time. It keeps the task's lines and a bounded context per thread only.
+type Tracer struct {
+	opts Options
+	c    *correlator
+	out  PodTrace
+	// trailing counts the unpatterned lines kept after the last stock
+	// line (its stack trace); -1 when the previous line was not kept.
+	trailing int
+}
+
+// NewTracer returns a Tracer of opts.TaskID over the log of pod
+// (NAMESPACE/NAME).
+func NewTracer(pod string, opts Options) *Tracer {
+	t := &Tracer{opts: opts, out: PodTrace{Pod: pod}, trailing: -1}
+	want := func(id string) bool { return id == opts.TaskID }
+	t.c = newCorrelator(pod, want, t.closed, func(_ string, es []Entry) {
+		t.out.Transitions = append(t.out.Transitions, es...)
+		if n := len(t.out.Transitions); n > maxTransitions {
+			t.out.Transitions = append([]Entry(nil), t.out.Transitions[n-maxTransitions:]...)
+		}
+	})
+	for _, j := range opts.Jobs {
+		t.c.seeded[j] = opts.TaskID
+	}
+	return t
+}
+
+// Feed takes the next line of the log (without its newline) and the
+// kubelet's timestamp of it (zero if unknown).
+func (t *Tracer) Feed(text string, at time.Time) {
+	l := Parse(text)
+	l.At = at
+	t.out.Lines++
+	l, _, marker := t.c.feed(l)
+	if strings.Contains(l.Message, leaderPhrase) {
+		leader := l
+		t.out.Leader = &leader
+	}
+	switch {
+	case marker:
+		t.trailing = -1
+	case stockLine(l) && namesTask(l.Message, t.opts.TaskID, t.opts.Jobs):
+		t.keepStock(l)
+		t.trailing = 0
+	case !l.Patterned() && t.trailing >= 0 && t.trailing < maxTrailing:
+		t.keepStock(l)
+		t.trailing++
+	default:
+		t.trailing = -1
+	}
+}
+
+func (t *Tracer) keepStock(l Line) {
+	t.out.Stock = append(t.out.Stock, l)
+	if len(t.out.Stock) > maxStock {
+		t.out.Stock = append([]Line(nil), t.out.Stock[1:]...)
+		t.out.StockDropped++
+	}
+}
+
+// Finish ends the requests still open and returns what was kept.
+func (t *Tracer) Finish() PodTrace {
+	t.c.finish()
+	t.out.Markers = t.c.markers
+	return t.out
+}
+
+func (t *Tracer) closed(r *Request) {
+	if r.TaskID != t.opts.TaskID {
+		return
+	}
+	t.out.Requests++
+	if r.Has(StreamObtained) {
+		t.out.Obtained++
+	}
+	if t.out.Latest == nil || r.First.Seq > t.out.Latest.First.Seq {
+		t.out.Latest = r
+	}
+}
+
+// stockLine reports whether l was written by one of the task runner's
+// classes (for a line without Druid's pattern: whether it names one).
+func stockLine(l Line) bool {
+	for _, c := range stockClasses {
+		if l.Logger != "" && (l.Logger == c || strings.HasSuffix(l.Logger, "."+c)) {
+			return true
+		}
+		if !l.Patterned() && strings.Contains(l.Text, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesTask reports whether msg names the task ID or one of its Jobs as a
+// whole word: query-abc123 is not named by query-abc123-worker0_0.
+func namesTask(msg, id string, jobs []string) bool {
+	if id != "" && containsWord(msg, id) {
+		return true
+	}
+	for _, j := range jobs {
+		if containsWord(msg, j) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsWord(s, w string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(w)
+		if (start == 0 || !idByte(s[start-1])) && !continuesID(s[end:]) {
+			return true
+		}
+		from = start + 1
+	}
+}
+
+// continuesID reports whether rest continues a task ID: an ID character,
+// or "." or ":" followed by one (IDs hold timestamps like 00:00:00.000Z).
+func continuesID(rest string) bool {
+	if rest == "" {
+		return false
+	}
+	if idByte(rest[0]) {
+		return true
+	}
+	return (rest[0] == '.' || rest[0] == ':') && len(rest) > 1 && idByte(rest[1])
+}
+
+func idByte(c byte) bool {
+	return c == '_' || c == '-' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
