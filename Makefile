@@ -31,13 +31,15 @@ test-e2e: build ## End-to-end tests against a real kube-apiserver (builds the te
 	$(GO) test -count=1 -p 1 -tags e2e -timeout 60m ./test/...
 
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOIMPORTS   := $(GO) run golang.org/x/tools/cmd/goimports@v0.52.0 -local github.com/druid-logs/kubectl-druid-logs
 
-lint: ## go vet, staticcheck and gofmt check
+lint: ## go vet, staticcheck, gofmt and goimports grouping (standard, third-party, this module)
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
 	$(STATICCHECK) ./...
 	$(STATICCHECK) -tags e2e ./test/...
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$($(GOIMPORTS) -l $(GOFILES)); if [ -n "$$out" ]; then echo "goimports needed (run: $(GOIMPORTS) -w FILE):"; echo "$$out"; exit 1; fi
 
 clean: ## Remove build output
 	rm -rf bin dist

@@ -9,9 +9,10 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/cmd"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 func main() {

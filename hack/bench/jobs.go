@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
 
 // createPeonJobs creates n suspended Jobs labelled and annotated like Druid peons in ns

@@ -6,11 +6,12 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
-	"github.com/spf13/cobra"
 )
 
 // CheckOptions are the flags of `check`.

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
 )
 
 func sampleReport() *diagnose.Report {

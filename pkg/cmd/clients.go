@@ -2,16 +2,18 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
+
+	"k8s.io/client-go/rest"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/retry"
-	"k8s.io/client-go/rest"
 )
 
 // Clients are what a subcommand needs to talk to the cluster.

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/spf13/cobra"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 )
 
 // JobNameOptions are the flags of `job-name`.

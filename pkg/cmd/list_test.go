@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/tasklist"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,6 +24,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/tasklist"
 )
 
 var listNow = time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"sigs.k8s.io/yaml"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 )
 
 // checkOutputFormat accepts "" (text) or one of the allowed formats.

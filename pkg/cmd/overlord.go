@@ -6,12 +6,13 @@ import (
 	"os"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
 
 // overlordFlags say how to reach the Druid Overlord, if at all.

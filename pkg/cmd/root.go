@@ -13,11 +13,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/version"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/version"
 )
 
 // Globals are the flags every subcommand shares.

@@ -1,8 +1,9 @@
 package cmd
 
 import (
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/spf13/pflag"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 )
 
 // taskFlags are the flags that say where and how to find a task.

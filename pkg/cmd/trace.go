@@ -9,15 +9,16 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
-	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // TraceOptions are the flags of `trace`.

@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)

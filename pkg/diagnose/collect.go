@@ -7,14 +7,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
 
 // Observation is the evidence Collect gathers for Evaluate.

@@ -2,16 +2,18 @@ package diagnose
 
 import (
 	"fmt"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"sort"
 	"strings"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/util/duration"
 )
 
 // Evaluate turns the evidence into the checklist. A failed step makes the

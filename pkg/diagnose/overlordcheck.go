@@ -3,8 +3,9 @@ package diagnose
 import (
 	"errors"
 	"fmt"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"time"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"

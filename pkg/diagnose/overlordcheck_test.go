@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
-	corev1 "k8s.io/api/core/v1"
 )
 
 func TestOverlordCheck(t *testing.T) {

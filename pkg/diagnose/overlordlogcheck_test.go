@@ -8,17 +8,18 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes/fake"
 )
 
 func traced(recs []overlordsim.Record) *trace.Result {

@@ -2,10 +2,11 @@ package druid
 
 import (
 	"fmt"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"

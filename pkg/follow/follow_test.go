@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 )
 
 var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -44,10 +45,9 @@ func quick(o Options) Options {
 
 // ending ends the container: the kubelet stops following and ended closes.
 type ending struct {
-	k     *crilog.Kubelet
-	ch    chan struct{}
-	once  sync.Once
-	order string // "kubelet-first" or "watch-first"
+	k    *crilog.Kubelet
+	ch   chan struct{}
+	once sync.Once
 }
 
 func newEnding(k *crilog.Kubelet) *ending { return &ending{k: k, ch: make(chan struct{})} }

@@ -3,9 +3,10 @@ package listwatch
 import (
 	"context"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 )
 
 // Jobs returns the List and Watch of a namespace's Jobs ("" for all).

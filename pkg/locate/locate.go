@@ -12,13 +12,14 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 )
 
 // listPageSize bounds every LIST so a namespace with 10,000 peon Jobs is read

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,6 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 )
 
 // peonJob builds a Job the way Druid's task runner does.

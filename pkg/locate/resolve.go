@@ -5,9 +5,10 @@ import (
 	"errors"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 )
 
 // Resolution is everything known about a task after one lookup.

@@ -6,10 +6,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
 )
 
 // waitRecheck bounds how long a wait trusts its watches: after it, the task

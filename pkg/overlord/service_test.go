@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
 )
 
 func TestParseService(t *testing.T) {

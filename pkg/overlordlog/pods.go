@@ -6,12 +6,13 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
 
 // The Overlord's pod labels of the common installations.

@@ -8,8 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 )
 
 // MaxLineBytes bounds a line: longer ones (a huge stack trace on one line)

@@ -3,8 +3,9 @@ package overlordlog
 import (
 	"context"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 )
 
 // TraceTask reads the window of the pods' logs, each through a

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 )
 
 // DefaultWindow is how far back the logs are read when neither --since

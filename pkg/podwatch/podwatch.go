@@ -14,12 +14,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
 )
 
 // EndedFunc decides from the latest pod whether its container has ended.

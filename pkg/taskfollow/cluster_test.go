@@ -10,17 +10,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
-	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 )
 
 // cluster is a fake API server (client-go's fake clientset) whose pods'

@@ -26,11 +26,12 @@ import (
 	"io"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
-	corev1 "k8s.io/api/core/v1"
 )
 
 // Overlord is what the engine asks Druid's Overlord (overlord.Client).

@@ -8,13 +8,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 )
 
 // GroupResult is how a multi-task follow ended: one entry per member, in

@@ -1,8 +1,9 @@
 package taskfollow
 
 import (
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	batchv1 "k8s.io/api/batch/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 )
 
 // Selector decides which peon Jobs a multi-task follow follows, and how

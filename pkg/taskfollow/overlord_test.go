@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func overlordFor(t *testing.T, cfg overlordsim.Config) (*overlordsim.Sim, *overlord.Client) {

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/podwatch"
-	corev1 "k8s.io/api/core/v1"
 )
 
 // Follow follows one task until its container ends, and returns how it

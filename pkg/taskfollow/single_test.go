@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 )
 
 func TestFollowRefusesWhatItCannotStream(t *testing.T) {

@@ -4,14 +4,15 @@ import (
 	"context"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
 )
 
 // DefaultPageSize bounds each LIST page.

@@ -10,9 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 )
 
 // Labels the customTemplateAdapter (Druid 27+) sets besides druid.task.id

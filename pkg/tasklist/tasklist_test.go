@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 )
 
 func TestTypeFromTaskID(t *testing.T) {

@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
 
 // TestFaultsWhileFollowing injects one fault per story while lines are

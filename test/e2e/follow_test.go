@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
 
 func TestFollowPrintsTheLogThenLinesAppendedAfterStart(t *testing.T) {

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
-	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
+	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
 
 func TestFinishedTaskLogComesFromTheOverlord(t *testing.T) {

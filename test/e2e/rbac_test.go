@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
 
 // readmeRole is the least-privilege Role the README documents.

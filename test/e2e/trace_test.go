@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
 	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
-	rbacv1 "k8s.io/api/rbac/v1"
 )
 
 type traceReport struct {

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 )
 
 var bed *Bed

@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 )
 
 // TestAppendWritesWhatARuntimeWrites: the helpers' records, read back as the kubelet reads them.

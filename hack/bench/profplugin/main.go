@@ -17,8 +17,9 @@ import (
 	"runtime/pprof"
 	"syscall"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/cmd"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/cmd"
 )
 
 func main() {

@@ -3,8 +3,9 @@
 package kubetest
 
 import (
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 )
 
 // Wrap returns cs as a kube.Interface.

@@ -24,9 +24,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/druid-logs/kubectl-druid-logs/test/testbed/kubelet"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/testbed/kubelet"
 )
 
 func main() {
