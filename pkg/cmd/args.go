@@ -50,14 +50,24 @@ func completeTaskIDs(g *Globals) cobra.CompletionFunc {
 	}
 }
 
-// taskClients checks a TASK_ID argument and an -o json|yaml value, then
-// builds the clients: the common start of the commands about one task.
-func (g *Globals) taskClients(taskID, output string) (*Clients, error) {
-	if err := druid.ValidateTaskID(taskID); err != nil {
-		return nil, classify(err)
+// taskClients reads a TASK argument and an -o json|yaml value, then builds
+// the clients: the common start of the commands about one task. No
+// request is made.
+func (g *Globals) taskClients(arg, output string) (taskArg, *Clients, error) {
+	a, err := parseTaskArg(arg)
+	if err != nil {
+		return a, nil, err
 	}
 	if err := checkOutputFormat(output, "json", "yaml"); err != nil {
-		return nil, err
+		return a, nil, err
 	}
-	return g.newClients()
+	cl, err := g.newClients()
+	return a, cl, err
+}
+
+// note prints a status line on stderr unless --quiet.
+func (g *Globals) note(format string, args ...any) {
+	if !g.Quiet {
+		fmt.Fprintf(g.ErrOut, "note: "+format+"\n", args...)
+	}
 }

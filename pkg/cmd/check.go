@@ -22,6 +22,7 @@ type CheckOptions struct {
 	Output  string
 	NoEmoji bool
 	TaskID  string
+	arg     taskArg
 	clients *Clients
 }
 
@@ -71,14 +72,13 @@ checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
 	return cmd
 }
 
-// Complete takes the task ID and builds the clients.
+// Complete reads the task argument and builds the clients.
 func (o *CheckOptions) Complete(args []string) error {
-	o.TaskID = args[0]
-	cl, err := o.taskClients(o.TaskID, o.Output)
+	a, cl, err := o.taskClients(args[0], o.Output)
 	if err != nil {
 		return err
 	}
-	o.clients = cl
+	o.arg, o.clients = a, cl
 	return nil
 }
 
@@ -101,7 +101,16 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 	} else if c != nil {
 		ovl, ovlLogs = c, c
 	}
+	id, err := o.arg.taskID(ctx, loc, o.note)
+	if err != nil {
+		return err
+	}
+	o.TaskID = id
 	obs := diagnose.Collect(ctx, o.clients.Kube, loc, o.TaskID, o.task.Container, ovl)
+	if obs.Res != nil {
+		noteFrom(obs.Res, o.note)
+		o.TaskID = obs.Res.TaskID
+	}
 	diagnose.CollectOverlordLog(ctx, o.clients.Kube, obs, ovlLogs, overlordlog.Selection{Namespace: obs.Namespace, Service: o.ovl.Service})
 	if ctx.Err() != nil {
 		return ctx.Err()

@@ -63,7 +63,7 @@ func (g *Globals) newClients() (*Clients, error) {
 // locator returns a Locator over these clients.
 func (c *Clients) locator(t *taskFlags) *locate.Locator {
 	return &locate.Locator{Client: c.Kube, Namespace: c.Namespace, AllNamespaces: t.AllNamespaces,
-		NamePrefix: t.NamePrefix, Debugf: c.Debugf}
+		NamePrefix: t.NamePrefix, ByName: true, Debugf: c.Debugf}
 }
 
 func (g *Globals) debugf(format string, args ...any) {

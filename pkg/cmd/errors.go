@@ -26,16 +26,18 @@ func classify(err error) error {
 		return nil
 	}
 	var (
-		coded  *exitcode.Err
-		inv    *druid.InvalidTaskIDError
-		nf     *locate.NotFoundError
-		amb    *locate.AmbiguousError
-		gaveUp *follow.GaveUpError
-		netErr net.Error
-		ovlNF  *overlord.NotFoundError
-		ovlLog *overlord.NoLogError
-		ovlErr *overlord.HTTPError
-		cert   *tls.CertificateVerificationError
+		coded   *exitcode.Err
+		inv     *druid.InvalidTaskIDError
+		nf      *locate.NotFoundError
+		amb     *locate.AmbiguousError
+		objNF   *locate.ObjectNotFoundError
+		notPeon *locate.NotPeonError
+		gaveUp  *follow.GaveUpError
+		netErr  net.Error
+		ovlNF   *overlord.NotFoundError
+		ovlLog  *overlord.NoLogError
+		ovlErr  *overlord.HTTPError
+		cert    *tls.CertificateVerificationError
 	)
 	if e, ok := classifyFollow(err); ok {
 		return e
@@ -49,6 +51,10 @@ func classify(err error) error {
 		return exitcode.New(exitcode.NotFound, notFoundMessage(nf), err)
 	case errors.As(err, &amb):
 		return exitcode.New(exitcode.Usage, amb.Error(), err)
+	case errors.As(err, &objNF):
+		return exitcode.New(exitcode.NotFound, objNF.Error(), err)
+	case errors.As(err, &notPeon):
+		return exitcode.New(exitcode.NotFound, notPeon.Error()+"; pass a task ID, or the pod or Job of a Druid task", err)
 	case apierrors.IsForbidden(err):
 		return exitcode.New(exitcode.Forbidden, "permission denied: "+msg.OneLine(msg.APIMessage(err))+
 			"\n  The plugin needs get/list/watch on jobs (batch) and pods, and get on pods/log; "+

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
@@ -24,6 +23,7 @@ type FollowOptions struct {
 	ovl  overlordFlags
 
 	TaskID        string
+	arg           taskArg
 	Since         time.Duration
 	SinceTime     string
 	Tail          int64
@@ -32,7 +32,6 @@ type FollowOptions struct {
 	Wait          bool
 	Timeout       time.Duration
 	MaxReconnects int
-	Quiet         bool
 	Group         bool
 	Color         string
 
@@ -81,27 +80,30 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
 	fs := cmd.Flags()
 	o.task.addFlags(fs)
 	o.ovl.addFlags(fs)
-	fs.DurationVar(&o.Since, "since", 0, "Only lines newer than this duration, e.g. 5m (first request only)")
+	durationVarDays(fs, &o.Since, "since", 0, "Only lines newer than this duration, e.g. 5m, 2h or 1d (first request only)")
 	fs.StringVar(&o.SinceTime, "since-time", "", "Only lines after this RFC3339 time (first request only)")
-	fs.Int64Var(&o.Tail, "tail", -1, "Lines of the existing log to show first; -1 shows all")
+	o.Tail = -1
+	fs.Var(linesValue{&o.Tail}, "tail", "Lines of the existing log to show first; -1 shows all")
 	fs.BoolVar(&o.Timestamps, "timestamps", false, "Print each line's timestamp")
 	fs.BoolVar(&o.Prefix, "prefix", false, "Prefix each line with [pod/NAME/CONTAINER]")
 	fs.BoolVar(&o.Wait, "wait", false, "If the task is not RUNNING yet, wait for it (watching, not polling)")
-	fs.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "With --wait, how long to wait; 0 waits forever")
+	durationVarDays(fs, &o.Timeout, "timeout", 15*time.Minute, "With --wait, how long to wait, e.g. 30m or 1d; 0 waits forever")
 	fs.IntVar(&o.MaxReconnects, "max-reconnects", 10, "Give up after this many failed reconnects in a row")
-	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "No status messages on stderr, only errors")
 	fs.BoolVar(&o.Group, "group", false, "Follow every task of the task's group at once (an MSQ controller and all its workers), each line prefixed with a task label")
 	fs.BoolVar(&o.Group, "workers", false, "Same as --group: with a controller ID, follow its workers too")
 	fs.StringVar(&o.Color, "color", string(termstyle.Auto), "Colour task labels: auto (on a terminal, unless NO_COLOR is set), always or never")
+	var follow bool
+	fs.BoolVarP(&follow, "follow", "f", true, "Follow the log (always on: accepted because kubectl logs -f and stern users type it)")
 	return cmd
 }
 
 // Complete fills in the task ID, the clients and the engine's Config.
 func (o *FollowOptions) Complete(args []string) error {
-	o.TaskID = args[0]
-	if err := druid.ValidateTaskID(o.TaskID); err != nil {
+	arg, err := parseTaskArg(args[0])
+	if err != nil {
 		return err
 	}
+	o.arg = arg
 	c, err := o.newClients()
 	if err != nil {
 		return err
@@ -176,6 +178,11 @@ func (o *FollowOptions) Run(ctx context.Context) error {
 	defer o.status.Close()
 	mode, _ := termstyle.ParseColorMode(o.Color)
 	o.color = termstyle.UseColor(o.Out, mode)
+	id, err := o.arg.taskID(ctx, o.cfg.Locator, o.status.Notify)
+	if err != nil {
+		return err
+	}
+	o.TaskID = id
 	if o.Group {
 		res, err := taskfollow.FollowGroup(ctx, o.cfg, o.TaskID, func(label string) string {
 			return termstyle.Label(label, o.color)
@@ -185,7 +192,7 @@ func (o *FollowOptions) Run(ctx context.Context) error {
 		}
 		return o.groupOutcome(res)
 	}
-	_, err := taskfollow.Follow(ctx, o.cfg, o.TaskID)
+	_, err = taskfollow.Follow(ctx, o.cfg, o.TaskID)
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 )
 
 // JobNameOptions are the flags of `job-name`.
@@ -21,6 +22,8 @@ type JobNameOptions struct {
 type jobNameEntry struct {
 	Name string `json:"name"`
 	Rule string `json:"rule"`
+	// Invalid says why Kubernetes rejects the name.
+	Invalid string `json:"invalid,omitempty"`
 }
 
 // NewCmdJobName builds `job-name TASK_ID`: Druid's naming rules, offline.
@@ -65,26 +68,56 @@ func (o *JobNameOptions) Validate() error {
 	return checkOutputFormat(o.Output, "json", "yaml", "wide", "name")
 }
 
-// Run prints the candidates.
+// Run prints the candidates. Names Kubernetes would reject are printed
+// too (Druid computes them), with a note on stderr; when every one is
+// rejected, the task can never run and the exit code says so.
 func (o *JobNameOptions) Run() error {
-	cands := druid.JobNames(o.TaskID, o.NamePrefix)
+	cands := druid.AllJobNames(o.TaskID, o.NamePrefix)
+	show := func(name string) string {
+		if name == "" {
+			return `""`
+		}
+		return name
+	}
 	switch o.Output {
 	case "json", "yaml":
 		entries := []jobNameEntry{}
 		for _, c := range cands {
-			entries = append(entries, jobNameEntry{Name: c.Name, Rule: string(c.Rule)})
+			entries = append(entries, jobNameEntry{Name: c.Name, Rule: string(c.Rule), Invalid: c.Invalid})
 		}
-		return printStructured(o.Out, o.Output, entries)
+		if err := printStructured(o.Out, o.Output, entries); err != nil {
+			return err
+		}
 	case "wide":
 		w := tabwriter.NewWriter(o.Out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "JOB NAME\tRULE")
+		fmt.Fprintln(w, "JOB NAME\tRULE\tVALID")
 		for _, c := range cands {
-			fmt.Fprintf(w, "%s\t%s\n", c.Name, c.Rule)
+			valid := "yes"
+			if c.Invalid != "" {
+				valid = "no: Kubernetes rejects it"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\n", show(c.Name), c.Rule, valid)
 		}
-		return w.Flush()
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	default:
+		for _, c := range cands {
+			fmt.Fprintln(o.Out, show(c.Name))
+		}
 	}
+	var invalid []druid.Candidate
 	for _, c := range cands {
-		fmt.Fprintln(o.Out, c.Name)
+		if c.Invalid != "" {
+			invalid = append(invalid, c)
+		}
+	}
+	if len(invalid) == len(cands) {
+		return exitcode.New(exitcode.Usage, fmt.Sprintf("Kubernetes rejects every Job name Druid computes for task ID %q (%s): "+
+			"Druid cannot create its Job, so this task can never run on the Kubernetes task runner", o.TaskID, invalid[0].Invalid), nil)
+	}
+	for _, c := range invalid {
+		o.note("%s (%s) is not a valid Kubernetes name: %s", show(c.Name), c.Rule, c.Invalid)
 	}
 	return nil
 }

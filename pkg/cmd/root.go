@@ -11,9 +11,11 @@ import (
 	"errors"
 	goflag "flag"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/klog/v2"
 
@@ -27,6 +29,8 @@ type Globals struct {
 	ConfigFlags *KubeFlags
 	// Debug prints one marker per step and per API request on stderr.
 	Debug bool
+	// Quiet silences status messages on stderr; errors still print.
+	Quiet bool
 	genericiooptions.IOStreams
 }
 
@@ -49,12 +53,13 @@ container, surviving dropped streams with no line lost or repeated.
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return exitcode.New(exitcode.Usage, err.Error()+" (see '"+c.CommandPath()+" --help')", err)
+		return exitcode.New(exitcode.Usage, flagErrorText(err)+" (see '"+c.CommandPath()+" --help')", err)
 	})
 	flags := root.PersistentFlags()
 	g.ConfigFlags.AddFlags(flags)
 	g.ConfigFlags.RegisterCompletions(root)
 	flags.BoolVar(&g.Debug, "debug", false, "Print each resolution step and API request (method, URL, status, time) on stderr")
+	flags.BoolVarP(&g.Quiet, "quiet", "q", false, "No status messages on stderr, only errors")
 	klogFlags := goflag.NewFlagSet("klog", goflag.ContinueOnError)
 	klog.InitFlags(klogFlags)
 	flags.AddGoFlag(klogFlags.Lookup("v"))
@@ -75,7 +80,8 @@ container, surviving dropped streams with no line lost or repeated.
 // cancelled on SIGINT/SIGTERM; signalCode then gives the code to exit with.
 func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []string, signalCode func() int) int {
 	root := NewRootCmd(streams)
-	root.SetArgs(args)
+	rewritten := followByDefault(args)
+	root.SetArgs(rewritten)
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
@@ -95,9 +101,13 @@ func Execute(ctx context.Context, streams genericiooptions.IOStreams, args []str
 	if running || errors.As(err, &coded) {
 		coded = classify(err).(*exitcode.Err)
 	} else {
-		coded = exitcode.New(exitcode.Usage, err.Error(), err)
+		coded = exitcode.New(exitcode.Usage, cobraErrorText(err), err)
 	}
-	fmt.Fprintln(streams.ErrOut, "error: "+strings.TrimRight(coded.Error(), "\n"))
+	text := strings.TrimRight(coded.Error(), "\n")
+	if len(rewritten) > len(args) && coded.Code == exitcode.NotFound {
+		text += "\n  (No command has that name either: see 'kubectl druid-logs --help'.)"
+	}
+	fmt.Fprintln(streams.ErrOut, "error: "+text)
 	return coded.Code
 }
 
@@ -108,4 +118,48 @@ func exitCodeHelp() string {
 		fmt.Fprintf(&b, "  %3d  %s\n", e.Code, e.Meaning)
 	}
 	return b.String()
+}
+
+// followByDefault puts "follow" before a bare task argument, so that
+// `kubectl druid-logs TASK_ID [flags]` follows the task, as stern takes a
+// bare query. A command name, a near-miss of one (cobra then suggests the
+// command), help and completion requests are left alone.
+func followByDefault(args []string) []string {
+	// A separate command tree parses the probe, so no flag of the real
+	// one is set twice.
+	probe := NewRootCmd(genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard})
+	fs := pflag.NewFlagSet("probe", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.ParseErrorsAllowlist.UnknownFlags = true
+	fs.AddFlagSet(probe.PersistentFlags())
+	if follow, _, err := probe.Find([]string{"follow"}); err == nil {
+		fs.AddFlagSet(follow.Flags())
+	}
+	if fs.Parse(args) != nil || fs.NArg() == 0 {
+		return args
+	}
+	probe.InitDefaultHelpCmd()
+	probe.InitDefaultCompletionCmd()
+	probe.SuggestionsMinimumDistance = 2 // cobra's own default for "Did you mean"
+	first := fs.Arg(0)
+	if first == "help" || strings.HasPrefix(first, "__") || len(probe.SuggestionsFor(first)) > 0 {
+		return args
+	}
+	for _, c := range probe.Commands() {
+		if c.Name() == first || c.HasAlias(first) {
+			return args
+		}
+	}
+	return append([]string{"follow"}, args...)
+}
+
+// cobraErrorText puts cobra's own parsing errors on one line: "unknown
+// command "chek" for "kubectl druid-logs"; did you mean check?".
+func cobraErrorText(err error) string {
+	text := strings.TrimSpace(err.Error())
+	head, sugg, ok := strings.Cut(text, "Did you mean this?")
+	if !ok {
+		return strings.Join(strings.Fields(text), " ")
+	}
+	return strings.Join(strings.Fields(head), " ") + "; did you mean " + strings.Join(strings.Fields(sugg), " or ") + "?"
 }

@@ -19,6 +19,7 @@ type StatusOptions struct {
 	task    taskFlags
 	Output  string
 	TaskID  string
+	arg     taskArg
 	clients *Clients
 }
 
@@ -65,14 +66,13 @@ pod's containers. Exit code 3 when no Job belongs to the task.`,
 	return cmd
 }
 
-// Complete takes the task ID and builds the clients.
+// Complete reads the task argument and builds the clients.
 func (o *StatusOptions) Complete(args []string) error {
-	o.TaskID = args[0]
-	cl, err := o.taskClients(o.TaskID, o.Output)
+	a, cl, err := o.taskClients(args[0], o.Output)
 	if err != nil {
 		return err
 	}
-	o.clients = cl
+	o.arg, o.clients = a, cl
 	return nil
 }
 
@@ -86,10 +86,16 @@ func (o *StatusOptions) Validate() error {
 
 // Run resolves and prints.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	r, err := o.clients.locator(&o.task).Resolve(ctx, o.TaskID, o.task.Container)
+	loc := o.clients.locator(&o.task)
+	id, err := o.arg.taskID(ctx, loc, o.note)
 	if err != nil {
 		return err
 	}
+	r, err := loc.Resolve(ctx, id, o.task.Container)
+	if err != nil {
+		return err
+	}
+	noteFrom(r, o.note)
 	rep := reportOf(r)
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {

@@ -25,6 +25,7 @@ import (
 type TraceOptions struct {
 	*Globals
 	TaskID          string
+	arg             taskArg
 	Summary         bool
 	OverlordPod     string
 	Selector        string
@@ -34,7 +35,6 @@ type TraceOptions struct {
 	Since           time.Duration
 	Output          string
 	NoEmoji         bool
-	Quiet           bool
 	clients         *Clients
 }
 
@@ -96,10 +96,9 @@ Needs get and list on pods and get on pods/log in the Overlord's namespace.`,
 	fs.StringVar(&o.OverlordService, "overlord-service", "", "The Overlord's Service, [NAMESPACE/]NAME[:PORT] or \"auto\": its selector's pods (when no label finds them)")
 	fs.StringVarP(&o.Container, "container", "c", "", "The Overlord pod's container (default: the pod's default container, else its first)")
 	fs.StringVar(&o.NamePrefix, "name-prefix", "", "Druid 33+ druid.indexer.runner.k8sTaskPodNamePrefix, if set on the Overlord")
-	fs.DurationVar(&o.Since, "since", 0, "Read the last DURATION of the logs (default: from the task's Job creation, else 1h)")
+	durationVarDays(fs, &o.Since, "since", 0, "Read the last DURATION of the logs (default: from the task's Job creation, else 1h)")
 	fs.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: text)")
 	fs.BoolVar(&o.NoEmoji, "no-emoji", false, "ASCII status markers instead of symbols")
-	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "No status messages on stderr, only errors")
 	_ = cmd.RegisterFlagCompletionFunc("overlord-pod", completeOverlordPods(g))
 	return cmd
 }
@@ -112,18 +111,17 @@ func (o *TraceOptions) Complete(args []string) error {
 	case !o.Summary && len(args) != 1:
 		return exitcode.New(exitcode.Usage, fmt.Sprintf("trace needs exactly one TASK_ID argument, or --summary; got %d arguments", len(args)), nil)
 	case !o.Summary:
-		o.TaskID = args[0]
+		a, err := parseTaskArg(args[0])
+		if err != nil {
+			return err
+		}
+		o.arg = a
 	}
 	return nil
 }
 
 // Validate checks the flags together.
 func (o *TraceOptions) Validate() error {
-	if !o.Summary {
-		if err := druid.ValidateTaskID(o.TaskID); err != nil {
-			return classify(err)
-		}
-	}
 	if err := checkOutputFormat(o.Output, "json", "yaml"); err != nil {
 		return err
 	}
@@ -142,6 +140,14 @@ func (o *TraceOptions) Validate() error {
 // the summarizer, and prints the result.
 func (o *TraceOptions) Run(ctx context.Context) error {
 	ns := o.clients.Namespace
+	if !o.Summary {
+		loc := o.clients.locator(&taskFlags{NamePrefix: o.NamePrefix})
+		id, err := o.arg.taskID(ctx, loc, o.note)
+		if err != nil {
+			return err
+		}
+		o.TaskID = id
+	}
 	found, err := overlordlog.Find(ctx, o.clients.Kube, overlordlog.Selection{Namespace: ns, Pod: o.OverlordPod,
 		LabelSelector: o.Selector, Service: o.OverlordService})
 	if err != nil {

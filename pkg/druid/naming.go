@@ -35,6 +35,8 @@ const (
 type Candidate struct {
 	Name string
 	Rule Rule
+	// Invalid says why Kubernetes would reject the name (AllJobNames only).
+	Invalid string
 }
 
 // InvalidTaskIDError reports a task ID that can never be a Druid task ID.
@@ -81,22 +83,43 @@ func ValidateTaskID(id string) error {
 // JobNames returns the candidate Job names for taskID in the order a lookup
 // should try them: the prefixed rule first when a prefix is given (the
 // operator told us it is set), then Druid 28+ (today's releases), then Druid
-// 25-27. Names that cannot be Kubernetes object names (a task ID without any
-// letter or digit, say) are left out, so every returned name is a valid
-// DNS-1123 label. The task ID must have passed ValidateTaskID.
+// 25-27. Names that cannot be Kubernetes object names (a task ID whose
+// stripped form keeps a backslash, say) are left out, so every returned
+// name is a valid DNS-1123 label: AllJobNames keeps them. The task ID must
+// have passed ValidateTaskID.
 func JobNames(taskID, namePrefix string) []Candidate {
+	var out []Candidate
+	for _, c := range AllJobNames(taskID, namePrefix) {
+		if c.Invalid == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// AllJobNames is JobNames with the names Kubernetes would reject kept, each
+// with the reason in Invalid: Druid computes them, and its Job creation then
+// fails, so such a task never runs.
+func AllJobNames(taskID, namePrefix string) []Candidate {
 	hash := TaskHash(taskID)
 	var out []Candidate
 	add := func(name string, rule Rule) {
-		if len(validation.IsDNS1123Label(name)) != 0 {
-			return
-		}
 		for _, c := range out {
 			if c.Name == name {
 				return
 			}
 		}
-		out = append(out, Candidate{Name: name, Rule: rule})
+		c := Candidate{Name: name, Rule: rule}
+		switch errs := validation.IsDNS1123Label(name); {
+		case len(errs) == 0:
+		case name == "":
+			c.Invalid = "it is empty (the task ID has no letter or digit)"
+		case strings.Contains(name, `\`):
+			c.Invalid = `it contains '\' (Druid's strip keeps backslashes); names are lower-case letters, digits and '-'`
+		default:
+			c.Invalid, _, _ = strings.Cut(errs[0], " (e.g.")
+		}
+		out = append(out, c)
 	}
 	if p := strip(namePrefix); p != "" {
 		add(left(p, 30)+"-"+hash, RuleDruid33Prefix)

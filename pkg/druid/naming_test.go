@@ -123,3 +123,34 @@ func TestValidateTaskID(t *testing.T) {
 		})
 	}
 }
+
+func TestAllJobNamesKeepsWhatKubernetesRejects(t *testing.T) {
+	tests := []struct {
+		id          string
+		valid, bad  int
+		wantInvalid string
+	}{
+		{"query-abc123", 2, 0, ""},
+		{`a\b`, 0, 2, `contains '\'`},
+		{"___", 0, 2, "must start and end with an alphanumeric"}, // "-<hash>" and ""
+		{strings.Repeat("a", 30) + `\x`, 1, 1, `contains '\'`}, // 28+ keeps 30 clean characters; 25-27 keeps the backslash
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			var valid, bad int
+			for _, c := range AllJobNames(tt.id, "") {
+				if c.Invalid == "" {
+					valid++
+					continue
+				}
+				bad++
+				if c.Name != "" && !strings.Contains(c.Invalid, tt.wantInvalid) {
+					t.Errorf("%q: Invalid = %q, want %q", c.Name, c.Invalid, tt.wantInvalid)
+				}
+			}
+			if valid != tt.valid || bad != tt.bad || len(JobNames(tt.id, "")) != valid {
+				t.Fatalf("%d valid, %d rejected; want %d and %d", valid, bad, tt.valid, tt.bad)
+			}
+		})
+	}
+}

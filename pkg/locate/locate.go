@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -38,6 +39,10 @@ type Locator struct {
 	AllNamespaces bool
 	// NamePrefix is Druid 33+'s k8sTaskPodNamePrefix, if the user knows it.
 	NamePrefix string
+	// ByName makes Resolve try an ID that no Job carries as a peon Job
+	// name, then a pod name (people paste those), when it is a valid
+	// object name.
+	ByName bool
 	// Debugf, when set, receives one marker per step (the --debug output).
 	Debugf func(format string, args ...any)
 }
@@ -70,6 +75,12 @@ type NotFoundError struct {
 	// Mismatched lists Jobs that have a candidate name but belong to
 	// another task (Druid 25-27 name collisions).
 	Mismatched []string
+	// NamedJob is a peon Job the label search saw whose name is the
+	// "task ID" itself: a pasted Job name.
+	NamedJob *batchv1.Job
+	// PodsJob is a peon Job the label search saw whose pods' names start
+	// like the "task ID": a pasted pod name.
+	PodsJob *batchv1.Job
 }
 
 func (e *NotFoundError) Error() string {
@@ -119,8 +130,7 @@ func (l *Locator) FindJob(ctx context.Context, taskID string) (*JobMatch, error)
 		l.debugf("resolve: job %s belongs to task %q, not this one", job.Name, druid.TaskIDOf(job))
 		nf.Mismatched = append(nf.Mismatched, job.Name)
 	}
-	found, seen, err := l.searchByLabel(ctx, l.Namespace, taskID)
-	nf.PeonJobs = seen
+	found, err := l.searchByLabel(ctx, l.Namespace, taskID, nf)
 	if err != nil {
 		return nil, err
 	}
@@ -153,8 +163,7 @@ func (l *Locator) findJobEverywhere(ctx context.Context, taskID string, cands []
 			return m, err
 		}
 	}
-	found, seen, err := l.searchByLabel(ctx, metav1.NamespaceAll, taskID)
-	nf.PeonJobs = seen
+	found, err := l.searchByLabel(ctx, metav1.NamespaceAll, taskID, nf)
 	if err != nil {
 		return nil, err
 	}
@@ -184,28 +193,41 @@ func unique(taskID string, found []*batchv1.Job, rule druid.Rule) (*JobMatch, er
 }
 
 // searchByLabel pages through the peon Jobs and keeps those whose task.id
-// annotation is taskID; it also returns how many peon Jobs it saw.
-func (l *Locator) searchByLabel(ctx context.Context, namespace, taskID string) ([]*batchv1.Job, int, error) {
+// annotation is taskID; it counts the peon Jobs it saw in nf, and notes a
+// Job whose name is taskID, or whose pods' names start like it (people
+// paste those), for TaskOfName.
+func (l *Locator) searchByLabel(ctx context.Context, namespace, taskID string, nf *NotFoundError) ([]*batchv1.Job, error) {
 	var found []*batchv1.Job
-	seen := 0
 	opts := metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: listPageSize}
 	for {
 		l.debugf("resolve: LIST jobs -l %s in %s (limit %d)", druid.PeonSelector, nsLabel(namespace), listPageSize)
 		list, err := l.Client.Jobs(namespace).List(ctx, opts)
 		if err != nil {
-			return nil, seen, err
+			return nil, err
 		}
-		seen += len(list.Items)
+		nf.PeonJobs += len(list.Items)
 		for i := range list.Items {
-			if druid.BelongsTo(&list.Items[i], taskID) {
-				found = append(found, &list.Items[i])
+			job := &list.Items[i]
+			switch {
+			case druid.BelongsTo(job, taskID):
+				found = append(found, job)
+			case job.Name == taskID:
+				nf.NamedJob = job.DeepCopy()
+			case strings.HasPrefix(taskID, podNamePrefix(job.Name)):
+				nf.PodsJob = job.DeepCopy()
 			}
 		}
 		if list.Continue == "" {
-			return found, seen, nil
+			return found, nil
 		}
 		opts.Continue = list.Continue
 	}
+}
+
+// podNamePrefix is how the Job controller's pod names start: the Job
+// name cut to 58 characters, then a dash (before the random suffix).
+func podNamePrefix(job string) string {
+	return job[:min(len(job), 58)] + "-"
 }
 
 // FindPod lists the Job's pods by the job-name label and picks the newest.

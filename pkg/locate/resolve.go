@@ -28,6 +28,9 @@ type Resolution struct {
 	State druid.State
 	// NotFound explains a missing Job (State is NOT_STARTED).
 	NotFound *NotFoundError
+	// From is set when the argument was not the task ID but a Job or pod
+	// name (Locator.ByName): "Job NS/NAME" or "pod NS/NAME".
+	From string
 }
 
 // Resolve finds the task's Job and pod and decides its state; container is
@@ -37,6 +40,17 @@ func (l *Locator) Resolve(ctx context.Context, taskID, container string) (*Resol
 	r := &Resolution{TaskID: taskID, Namespace: l.Namespace}
 	m, err := l.FindJob(ctx, taskID)
 	var nf *NotFoundError
+	if errors.As(err, &nf) && l.ByName {
+		if id, from := l.TaskOfName(ctx, taskID, nf); id != "" && id != taskID {
+			byID := *l
+			byID.ByName = false
+			res, err := byID.Resolve(ctx, id, container)
+			if res != nil {
+				res.From = from
+			}
+			return res, err
+		}
+	}
 	switch {
 	case errors.As(err, &nf):
 		r.NotFound = nf

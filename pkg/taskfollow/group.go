@@ -45,6 +45,13 @@ func FollowGroup(ctx context.Context, cfg Config, taskID string, paint Label) (*
 	group, ns := druid.GroupOfID(taskID), loc.Namespace
 	m, err := loc.FindJob(ctx, taskID)
 	var nf *locate.NotFoundError
+	if errors.As(err, &nf) && loc.ByName {
+		if id, from := loc.TaskOfName(ctx, taskID, nf); id != "" {
+			cfg.notify("%s is task %s", from, id)
+			taskID, group = id, druid.GroupOfID(id)
+			m, err = loc.FindJob(ctx, taskID)
+		}
+	}
 	switch {
 	case err == nil:
 		group, ns = druid.GroupOf(m.Job), m.Job.Namespace

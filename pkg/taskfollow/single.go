@@ -24,6 +24,10 @@ func Follow(ctx context.Context, cfg Config, taskID string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.From != "" {
+		cfg.notify("%s is task %s", r.From, r.TaskID)
+		taskID = r.TaskID
+	}
 	if cfg.Overlord != nil && (r.NotFound != nil || r.State.Phase == druid.Stopped) {
 		if res, done, err := cfg.fromOverlord(ctx, r); done {
 			return res, err
