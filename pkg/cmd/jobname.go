@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -69,15 +70,28 @@ func (o *JobNameOptions) Validate() error {
 }
 
 // Run prints the candidates. Names Kubernetes would reject are printed
-// too (Druid computes them), with a note on stderr; when every one is
-// rejected, the task can never run and the exit code says so.
+// too (Druid computes them), with a note on stderr. When every one is
+// rejected the task can never run: the names go into the error, on stderr,
+// and stdout stays empty.
 func (o *JobNameOptions) Run() error {
 	cands := druid.AllJobNames(o.TaskID, o.NamePrefix)
-	show := func(name string) string {
-		if name == "" {
-			return `""`
+	var invalid []druid.Candidate
+	for _, c := range cands {
+		if c.Invalid != "" {
+			invalid = append(invalid, c)
 		}
-		return name
+	}
+	if len(invalid) == len(cands) {
+		var names []string
+		for _, c := range cands {
+			names = append(names, fmt.Sprintf("%s (%s)", showName(c.Name), c.Rule))
+		}
+		return exitcode.New(exitcode.Usage, fmt.Sprintf("Kubernetes rejects every Job name Druid computes for task ID %q, %s: %s; "+
+			"Druid cannot create its Job, so this task can never run on the Kubernetes task runner",
+			o.TaskID, strings.Join(names, ", "), invalid[0].Invalid), nil)
+	}
+	for _, c := range invalid {
+		o.note("%s (%s) is not a valid Kubernetes name: %s", showName(c.Name), c.Rule, c.Invalid)
 	}
 	switch o.Output {
 	case "json", "yaml":
@@ -85,9 +99,7 @@ func (o *JobNameOptions) Run() error {
 		for _, c := range cands {
 			entries = append(entries, jobNameEntry{Name: c.Name, Rule: string(c.Rule), Invalid: c.Invalid})
 		}
-		if err := printStructured(o.Out, o.Output, entries); err != nil {
-			return err
-		}
+		return printStructured(o.Out, o.Output, entries)
 	case "wide":
 		w := tabwriter.NewWriter(o.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "JOB NAME\tRULE\tVALID")
@@ -96,28 +108,19 @@ func (o *JobNameOptions) Run() error {
 			if c.Invalid != "" {
 				valid = "no: Kubernetes rejects it"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\n", show(c.Name), c.Rule, valid)
+			fmt.Fprintf(w, "%s\t%s\t%s\n", showName(c.Name), c.Rule, valid)
 		}
-		if err := w.Flush(); err != nil {
-			return err
-		}
-	default:
-		for _, c := range cands {
-			fmt.Fprintln(o.Out, show(c.Name))
-		}
+		return w.Flush()
 	}
-	var invalid []druid.Candidate
 	for _, c := range cands {
-		if c.Invalid != "" {
-			invalid = append(invalid, c)
-		}
-	}
-	if len(invalid) == len(cands) {
-		return exitcode.New(exitcode.Usage, fmt.Sprintf("Kubernetes rejects every Job name Druid computes for task ID %q (%s): "+
-			"Druid cannot create its Job, so this task can never run on the Kubernetes task runner", o.TaskID, invalid[0].Invalid), nil)
-	}
-	for _, c := range invalid {
-		o.note("%s (%s) is not a valid Kubernetes name: %s", show(c.Name), c.Rule, c.Invalid)
+		fmt.Fprintln(o.Out, showName(c.Name))
 	}
 	return nil
+}
+
+func showName(name string) string {
+	if name == "" {
+		return `""`
+	}
+	return name
 }
