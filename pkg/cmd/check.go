@@ -115,6 +115,18 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if diagnose.LearnedNothing(obs) {
+		// Nothing to report: one error line (exit 1, or 5 when the
+		// credentials were refused); a script asking for JSON still gets a
+		// report, with state UNKNOWN.
+		e := classify(obs.ResolveErr).(*exitcode.Err)
+		if o.Output != "" {
+			if err := printStructured(o.Out, o.Output, diagnose.Unreachable(o.TaskID, obs.Namespace, e, e.Code)); err != nil {
+				return err
+			}
+		}
+		return e
+	}
 	rep := diagnose.Evaluate(obs)
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {

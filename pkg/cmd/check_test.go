@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 )
 
 func sampleReport() *diagnose.Report {
@@ -45,17 +47,21 @@ func TestCheckJSONMatchesTheDocumentedSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := printStructured(&out, "json", sampleReport()); err != nil {
-		t.Fatal(err)
+	unreachable := diagnose.Unreachable("query-abc123", "druid", errors.New("cannot reach the API server: connection refused"), exitcode.Error)
+	for _, rep := range []*diagnose.Report{sampleReport(), unreachable} {
+		var out bytes.Buffer
+		if err := printStructured(&out, "json", rep); err != nil {
+			t.Fatal(err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(&out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(inst); err != nil {
+			t.Fatalf("check -o json (state %s) does not match the schema: %v", rep.State, err)
+		}
 	}
-	inst, err := jsonschema.UnmarshalJSON(&out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := schema.Validate(inst); err != nil {
-		t.Fatalf("check -o json does not match the schema: %v", err)
-	}
+	var inst any
 	// And the schema is not vacuous: a report missing a check is refused.
 	bad := sampleReport()
 	bad.Checks = bad.Checks[:8]

@@ -219,7 +219,14 @@ func logsCheck(obs *Observation) Check {
 	case apierrors.IsBadRequest(p.Err):
 		code = exitcode.NotRunning // "container ... is waiting to start"
 	}
-	c := newCheck(CheckLogs, Fail, code, "cannot open the log stream: "+msg.OneLine(msg.APIMessage(p.Err)))
+	status := Fail
+	if r.State.Phase == druid.Stopped && code != exitcode.Forbidden {
+		// A finished container may have left no log (OOMKilled before its
+		// first line, a pod never started): the verdict is the container's,
+		// in terminated, not this read's.
+		status, code = Warning, exitcode.OK
+	}
+	c := newCheck(CheckLogs, status, code, "cannot open the log stream: "+msg.OneLine(msg.APIMessage(p.Err)))
 	c.Hint = fmt.Sprintf("kubectl logs -n %s %s -c %s --tail 5", r.Namespace, r.Pod.Name, obs.Container)
 	return c
 }

@@ -149,3 +149,67 @@ func TestEvaluateChecklist(t *testing.T) {
 		})
 	}
 }
+
+// TestALogReadFailureIsTheVerdictOnlyWhileRunning: a finished container may
+// have left no log; its end decides the exit code, as follow's does.
+func TestALogReadFailureIsTheVerdictOnlyWhileRunning(t *testing.T) {
+	noLog := apierrors.NewBadRequest(`container "main" in pod "queryabc123-x" is terminated`)
+	tests := []struct {
+		name     string
+		pod      func(*corev1.Pod)
+		err      error
+		wantLogs Status
+		wantCode int
+	}{
+		{"OOMKilled, no log: the container's verdict", terminate(137, "OOMKilled"), noLog, Warning, exitcode.ContainerFailed},
+		{"exited 0, log unreadable: a warning", terminate(0, "Completed"), errors.New("stream error"), Warning, exitcode.OK},
+		{"running, log unreadable: fails", func(*corev1.Pod) {}, errors.New("stream error"), Fail, exitcode.Error},
+		{"finished, log forbidden: still a permission failure",
+			terminate(0, "Completed"), apierrors.NewForbidden(schema.GroupResource{Resource: "pods/log"}, "p", errors.New("no")), Fail, exitcode.Forbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obs := scenario(tt.pod)
+			obs.Log = LogProbe{Tried: true, Err: tt.err}
+			rep := Evaluate(obs)
+			if c := find(rep, CheckLogs); c.Status != tt.wantLogs || rep.ExitCode() != tt.wantCode {
+				t.Fatalf("logs %s, exit %d; want %s, %d", c.Status, rep.ExitCode(), tt.wantLogs, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestLearnedNothing(t *testing.T) {
+	refused := errors.New("dial tcp 127.0.0.1:6443: connect: connection refused")
+	failedAccess := func() []Access {
+		out := make([]Access, len(Needed))
+		for i, a := range Needed {
+			a.Err = refused
+			out[i] = a
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		obs  Observation
+		want bool
+	}{
+		{"unreachable: lookup and reviews failed", Observation{ResolveErr: refused, Access: failedAccess()}, true},
+		{"RBAC refused the Job but the reviews answered", Observation{ResolveErr: refused, Access: allowed()}, false},
+		{"found", Observation{Access: failedAccess()}, false},
+	}
+	for _, tt := range tests {
+		if got := LearnedNothing(&tt.obs); got != tt.want {
+			t.Errorf("%s: LearnedNothing = %v", tt.name, got)
+		}
+	}
+}
+
+func find(rep *Report, id string) Check {
+	for _, c := range rep.Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	return Check{}
+}

@@ -64,3 +64,41 @@ func (r *Report) ExitCode() int {
 	}
 	return exitcode.OK
 }
+
+// Unknown is the state of a report when the API server could not be asked
+// anything (unreachable, timed out, credentials refused).
+const Unknown = "UNKNOWN"
+
+// Unreachable is the report when nothing could be learned: every check is
+// skipped, the job check says why, and the state is UNKNOWN.
+func Unreachable(taskID, namespace string, err error, code int) *Report {
+	why := err.Error()
+	rep := &Report{TaskID: taskID, Namespace: namespace, State: Unknown, Reason: why}
+	for _, id := range []string{CheckJob, CheckPod, CheckRunning, CheckContainer, CheckLogs, CheckPermissions,
+		CheckTerminated, CheckOverlord, CheckOverlordLog} {
+		c := Check{ID: id, Status: Skipped, Message: "not checked: the API server could not be asked", Evidence: []string{}}
+		if id == CheckJob {
+			c = Check{ID: id, Status: Fail, Code: code, Message: "cannot ask the API server: " + why, Evidence: []string{},
+				Hint: "kubectl cluster-info (is the kubeconfig's server reachable, are its credentials valid?)"}
+		}
+		rep.Checks = append(rep.Checks, c)
+	}
+	return rep
+}
+
+// LearnedNothing reports whether every request of a check failed before
+// the API server said anything: the lookup failed (not as "not found")
+// and no permission could be reviewed. A refusal by RBAC is something
+// learned (the reviews say which permission is missing); an unreachable
+// server or refused credentials is not.
+func LearnedNothing(obs *Observation) bool {
+	if obs.ResolveErr == nil || len(obs.Access) == 0 {
+		return false
+	}
+	for _, a := range obs.Access {
+		if a.Err == nil {
+			return false
+		}
+	}
+	return true
+}

@@ -112,6 +112,8 @@ func TestBadInput(t *testing.T) {
 		// The API server.
 		{"nonexistent namespace", healthy, []string{"status", "query-abc", "-n", "no-such-ns"}, 3, "in namespace no-such-ns", 3, 0, 0},
 		{"server unreachable", unreachable, []string{"status", "x"}, 1, "cannot reach the API server", anyCount, 0, 10 * time.Second},
+		{"check with the server unreachable: one line, no report", unreachable, []string{"check", "x"}, 1, "cannot reach the API server", anyCount, 0, 10 * time.Second},
+		{"check with expired credentials: one line, exit 5", failing(401, ""), []string{"check", "x"}, 5, "rejected the credentials (401 Unauthorized)", anyCount, 0, 0},
 		{"server cert from another CA", wrongCA, []string{"status", "x"}, 1, "certificate signed by unknown authority", 0, 0, 10 * time.Second},
 		{"401 expired credentials", failing(401, ""), []string{"status", "x"}, 5, "rejected the credentials (401 Unauthorized)", 1, 0, 0},
 		{"403 forbidden", failing(403, ""), []string{"follow", "x"}, 5, `permission denied: jobs.batch "x" is forbidden`, 1, 0, 0},
