@@ -133,7 +133,7 @@ func TestAllJobNamesKeepsWhatKubernetesRejects(t *testing.T) {
 		{"query-abc123", 2, 0, ""},
 		{`a\b`, 0, 2, `contains '\'`},
 		{"___", 0, 2, "must start and end with an alphanumeric"}, // "-<hash>" and ""
-		{strings.Repeat("a", 30) + `\x`, 1, 1, `contains '\'`}, // 28+ keeps 30 clean characters; 25-27 keeps the backslash
+		{strings.Repeat("a", 30) + `\x`, 1, 1, `contains '\'`},   // 28+ keeps 30 clean characters; 25-27 keeps the backslash
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
