@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
 
@@ -31,7 +32,11 @@ func main() {
 }
 
 func say(format string, args ...any) {
-	fmt.Printf("\n\033[1m==> "+format+"\033[0m\n", args...)
+	line := fmt.Sprintf("==> "+format, args...)
+	if termstyle.UseColor(os.Stdout, termstyle.Auto) {
+		line = "\033[1m" + line + "\033[0m" // bold, on a terminal only
+	}
+	fmt.Printf("\n%s\n", line)
 }
 
 func run(plugin string, seconds int) error {

@@ -21,6 +21,7 @@ type CheckOptions struct {
 	ovl     overlordFlags
 	Output  string
 	NoEmoji bool
+	Color   string
 	TaskID  string
 	arg     taskArg
 	clients *Clients
@@ -69,6 +70,7 @@ checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
 	o.ovl.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: a report for people)")
 	cmd.Flags().BoolVar(&o.NoEmoji, "no-emoji", false, "ASCII status markers instead of symbols")
+	cmd.Flags().StringVar(&o.Color, "color", string(termstyle.Auto), "Colour the markers: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }
 
@@ -85,6 +87,9 @@ func (o *CheckOptions) Complete(args []string) error {
 // Validate checks the flags (the output format is checked before any
 // client is built, in Complete).
 func (o *CheckOptions) Validate() error {
+	if _, err := termstyle.ParseColorMode(o.Color); err != nil {
+		return exitcode.New(exitcode.Usage, err.Error(), nil)
+	}
 	if o.task.Container == "" {
 		return exitcode.New(exitcode.Usage, "--container must not be empty", nil)
 	}
@@ -133,7 +138,8 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 			return err
 		}
 	} else {
-		st := newStyle(o.Out, o.NoEmoji)
+		mode, _ := termstyle.ParseColorMode(o.Color)
+		st := newStyle(o.Out, o.NoEmoji, mode)
 		printReport(o.Out, rep, st)
 	}
 	if code := rep.ExitCode(); code != exitcode.OK {
@@ -157,8 +163,8 @@ type style struct {
 	markers map[diagnose.Status]string
 }
 
-func newStyle(out io.Writer, noEmoji bool) style {
-	return styleFor(termstyle.IsTerminal(out), termstyle.UTF8(), noEmoji, termstyle.UseColor(out, termstyle.Auto))
+func newStyle(out io.Writer, noEmoji bool, color termstyle.ColorMode) style {
+	return styleFor(termstyle.IsTerminal(out), termstyle.UTF8(), noEmoji, termstyle.UseColor(out, color))
 }
 
 // styleFor picks the markers: symbols only on a UTF-8 terminal (a file or

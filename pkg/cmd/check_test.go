@@ -12,6 +12,7 @@ import (
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 )
 
 func sampleReport() *diagnose.Report {
@@ -104,7 +105,7 @@ func TestPrintReport(t *testing.T) {
 func TestReportIntoABufferIsPlain(t *testing.T) {
 	t.Setenv("LC_ALL", "en_US.UTF-8")
 	var out bytes.Buffer
-	printReport(&out, sampleReport(), newStyle(&out, false))
+	printReport(&out, sampleReport(), newStyle(&out, false, termstyle.Auto))
 	if !strings.Contains(out.String(), "[FAIL] running") || strings.Contains(out.String(), "\033[") {
 		t.Fatalf("report into a buffer:\n%s", out.String())
 	}

@@ -108,8 +108,8 @@ func notFoundMessage(nf *locate.NotFoundError) string {
 	} else {
 		fmt.Fprintf(&b, "  None of the %d Druid peon Jobs in %s carries this task.id annotation.\n", nf.PeonJobs, where)
 	}
-	b.WriteString("  If the task finished, the Overlord deleted its Job (unless druid.indexer.runner.debugJobs=true): its log is in\n" +
-		"  Druid's task-log storage (web console, or GET /druid/indexer/v1/task/" + nf.TaskID + "/log on the Overlord).\n")
+	b.WriteString("  If the task finished, the Overlord deleted its Job (unless druid.indexer.runner.debugJobs=true); read its log\n" +
+		"  from Druid's task-log storage: kubectl druid-logs follow " + nf.TaskID + " --overlord URL (or --overlord-service auto).\n")
 	b.WriteString("  If it was just submitted, the Job may not exist yet: add --wait.")
 	if !nf.AllNamespaces {
 		b.WriteString(" Another namespace? Try -A.")

@@ -30,6 +30,7 @@ type FollowOptions struct {
 	Timestamps    bool
 	Prefix        bool
 	Wait          bool
+	NoFollow      bool
 	Timeout       time.Duration
 	MaxReconnects int
 	Group         bool
@@ -87,6 +88,7 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
 	fs.BoolVar(&o.Timestamps, "timestamps", false, "Print each line's timestamp")
 	fs.BoolVar(&o.Prefix, "prefix", false, "Prefix each line with [pod/NAME/CONTAINER]")
 	fs.BoolVar(&o.Wait, "wait", false, "If the task is not RUNNING yet, wait for it (watching, not polling)")
+	fs.BoolVar(&o.NoFollow, "no-follow", false, "Print the log the pod has now and exit, like kubectl logs without -f: a finished task whose pod still exists (exit 0, or 6 if it failed), or a running one")
 	durationVarDays(fs, &o.Timeout, "timeout", 15*time.Minute, "With --wait, how long to wait, e.g. 30m or 1d; 0 waits forever")
 	fs.IntVar(&o.MaxReconnects, "max-reconnects", 10, "Give up after this many failed reconnects in a row")
 	fs.BoolVar(&o.Group, "group", false, "Follow every task of the task's group at once (an MSQ controller and all its workers), each line prefixed with a task label")
@@ -119,6 +121,7 @@ func (o *FollowOptions) Complete(args []string) error {
 		Container: o.task.Container,
 		PodPrefix: o.Prefix,
 		Wait:      o.Wait,
+		NoFollow:  o.NoFollow,
 		Timeout:   o.Timeout,
 		Out:       o.Out,
 		Notify:    o.status.Notify,
@@ -148,6 +151,8 @@ func (o *FollowOptions) Validate() error {
 		return usage("--max-reconnects must be at least 1")
 	case o.task.Container == "":
 		return usage("--container must not be empty")
+	case o.NoFollow && (o.Wait || o.Group):
+		return usage("--no-follow prints what a pod has now: it does not go with --wait or --group")
 	}
 	if _, err := termstyle.ParseColorMode(o.Color); err != nil {
 		return usage(err.Error())

@@ -78,11 +78,11 @@ func refusal(e *taskfollow.NotRunningError) string {
 	}
 	fmt.Fprintf(&b, "  Job %s, pod %s, namespace %s.\n", r.Job.Name, pod, r.Namespace)
 	if r.State.Phase == druid.Stopped {
-		b.WriteString("  The task has finished. Druid keeps its full log in task-log storage:\n")
-		fmt.Fprintf(&b, "    kubectl druid-logs follow %s%s --overlord URL   (or --overlord-service auto)", r.TaskID, ns)
+		b.WriteString("  The task has finished: there is nothing left to follow.\n")
 		if r.Pod != nil {
-			fmt.Fprintf(&b, "\n  While the pod exists: kubectl logs -n %s %s -c %s", r.Namespace, r.Pod.Name, e.Container)
+			fmt.Fprintf(&b, "  Its pod still exists; print its log: kubectl druid-logs follow %s%s --no-follow\n", r.TaskID, ns)
 		}
+		fmt.Fprintf(&b, "  Druid keeps the whole log in task-log storage: kubectl druid-logs follow %s%s --overlord URL (or --overlord-service auto)", r.TaskID, ns)
 		return b.String()
 	}
 	b.WriteString("  Druid streams live logs only while a task is RUNNING (its pod has an IP).\n")

@@ -65,6 +65,10 @@ type Config struct {
 	PodPrefix bool
 	// Wait waits for a task that is not RUNNING yet instead of refusing.
 	Wait bool
+	// NoFollow prints the log the pod has now and ends, like kubectl logs
+	// without -f: for a finished task whose pod still exists, or a running
+	// one.
+	NoFollow bool
 	// Timeout bounds Wait (0: forever).
 	Timeout time.Duration
 	// StorageWait bounds how long a continuation from task-log storage

@@ -33,6 +33,9 @@ func Follow(ctx context.Context, cfg Config, taskID string) (*Result, error) {
 			return res, err
 		}
 	}
+	if cfg.NoFollow && hasLog(r, cfg.Container) {
+		return cfg.readOnce(ctx, r)
+	}
 	if !r.State.Streamable() && cfg.Wait && r.State.Phase != druid.Stopped {
 		if r, err = cfg.waitForRunning(ctx, r); err != nil {
 			return nil, err
@@ -151,4 +154,44 @@ func EndWords(st druid.State) string {
 		return fmt.Sprintf("exited %d (%s)", t.ExitCode, reason)
 	}
 	return "ended: " + st.Reason
+}
+
+// hasLog reports whether the pod has a log of the container to read now:
+// it runs, or it ran and terminated.
+func hasLog(r *locate.Resolution, container string) bool {
+	if r.Pod == nil || !druid.HasContainer(r.Pod, container) {
+		return false
+	}
+	return r.State.Streamable() || (r.State.Phase == druid.Stopped && r.State.Terminated != nil)
+}
+
+// readOnce prints the log the pod has now (--no-follow) and decides the
+// exit from the container's state: a finished one's outcome, or success
+// for one still running.
+func (c *Config) readOnce(ctx context.Context, r *locate.Resolution) (*Result, error) {
+	c.notify("printing the log of task %s: pod %s (job %s, namespace %s), container %s, without following",
+		r.TaskID, r.Pod.Name, r.Job.Name, r.Namespace, c.Container)
+	prefix := ""
+	if c.PodPrefix {
+		prefix = fmt.Sprintf("[pod/%s/%s] ", r.Pod.Name, c.Container)
+	}
+	opts := c.Follow
+	opts.Container, opts.Prefix = c.Container, prefix
+	opts.Notify = func(format string, args ...any) { c.notify(prefix+format, args...) }
+	ended := make(chan struct{})
+	close(ended) // one read of what there is
+	f := follow.New(c.opener(r.Namespace, r.Pod.Name), c.Out, opts)
+	if err := f.Run(ctx, ended); err != nil {
+		return nil, err
+	}
+	res := &Result{Resolution: r, State: r.State, Lines: f.Lines()}
+	switch {
+	case r.State.Phase == druid.Stopped && r.State.Failed:
+		return nil, &ContainerFailedError{TaskID: r.TaskID, Namespace: r.Namespace, State: r.State}
+	case r.State.Phase == druid.Stopped:
+		c.notify("task container %s", EndWords(r.State))
+	default:
+		c.notify("task %s is still RUNNING: printed its log so far", r.TaskID)
+	}
+	return res, nil
 }

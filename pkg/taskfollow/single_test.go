@@ -163,3 +163,36 @@ func TestCancelStopsAFollow(t *testing.T) {
 		t.Fatal("Follow did not stop on cancel")
 	}
 }
+
+// TestNoFollowPrintsWhatThePodHas: --no-follow on a finished task whose
+// pod still exists prints its log and exits with the container's outcome;
+// on a running one it prints the log so far.
+func TestNoFollowPrintsWhatThePodHas(t *testing.T) {
+	tests := []struct {
+		name  string
+		end   func(tk *task)
+		check func(*Result, error) bool
+	}{
+		{"finished, exit 0", func(tk *task) { tk.exit(0, "Completed") }, func(r *Result, err error) bool { return err == nil && r.Lines == 2 }},
+		{"finished, OOMKilled", func(tk *task) { tk.exit(137, "OOMKilled") },
+			func(_ *Result, err error) bool { var e *ContainerFailedError; return errors.As(err, &e) }},
+		{"still running", func(*task) {}, func(r *Result, err error) bool { return err == nil && r.State.Phase == druid.Running }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCluster(t)
+			tk := c.newTask("druid", "query-a", "").run().log("one", "two")
+			tt.end(tk)
+			var o output
+			cfg := c.config("druid", &o)
+			cfg.NoFollow = true
+			res, err := Follow(c.ctx(), cfg, "query-a")
+			if !tt.check(res, err) || o.stdout() != "one\ntwo\n" {
+				t.Fatalf("Follow = %+v, %v; stdout %q", res, err, o.stdout())
+			}
+			if reqs := tk.kubelet().Requests(); len(reqs) != 1 || reqs[0].Follow {
+				t.Fatalf("--no-follow makes one read without follow: %+v", reqs)
+			}
+		})
+	}
+}
