@@ -68,10 +68,14 @@ func TestFollowValidate(t *testing.T) {
 		{"no reconnects", func(o *FollowOptions) { o.MaxReconnects = 0 }, "--max-reconnects"},
 		{"empty container", func(o *FollowOptions) { o.task.Container = "" }, "--container"},
 		{"good since-time", func(o *FollowOptions) { o.SinceTime = "2026-01-01T00:00:00.5Z" }, ""},
+		{"-o json", func(o *FollowOptions) { o.Output = "json" }, ""},
+		{"-o yaml", func(o *FollowOptions) { o.Output = "yaml" }, `unknown output format "yaml"`},
+		{"-o json with --timestamps", func(o *FollowOptions) { o.Output, o.Timestamps = "json", true }, "do not go with it"},
+		{"--no-follow with --wait", func(o *FollowOptions) { o.NoFollow, o.Wait = true, true }, "--no-follow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := &FollowOptions{Tail: -1, MaxReconnects: 10, task: taskFlags{Container: "main"}}
+			o := &FollowOptions{Tail: -1, MaxReconnects: 10, Output: "raw", task: taskFlags{Container: "main"}}
 			tt.mutate(o)
 			err := o.Validate()
 			if tt.wantErr == "" {

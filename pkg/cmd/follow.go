@@ -35,6 +35,7 @@ type FollowOptions struct {
 	MaxReconnects int
 	Group         bool
 	Color         string
+	Output        string
 
 	cfg    taskfollow.Config
 	status *statusOut
@@ -93,6 +94,7 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
 	fs.IntVar(&o.MaxReconnects, "max-reconnects", 10, "Give up after this many failed reconnects in a row")
 	fs.BoolVar(&o.Group, "group", false, "Follow every task of the task's group at once (an MSQ controller and all its workers), each line prefixed with a task label")
 	fs.BoolVar(&o.Group, "workers", false, "Same as --group: with a controller ID, follow its workers too")
+	fs.StringVarP(&o.Output, "output", "o", "raw", "Output format: raw (the log lines as they are) or json (one object per line: task, pod, container, member in a group, timestamp, message), for jq")
 	fs.StringVar(&o.Color, "color", string(termstyle.Auto), "Colour task labels: auto (on a terminal, unless NO_COLOR is set), always or never")
 	var follow bool
 	fs.BoolVarP(&follow, "follow", "f", true, "Follow the log (always on: accepted because kubectl logs -f and stern users type it)")
@@ -151,6 +153,10 @@ func (o *FollowOptions) Validate() error {
 		return usage("--max-reconnects must be at least 1")
 	case o.task.Container == "":
 		return usage("--container must not be empty")
+	case o.Output != "raw" && o.Output != "json":
+		return usage(fmt.Sprintf("unknown output format %q (allowed: raw, json)", o.Output))
+	case o.Output == "json" && (o.Timestamps || o.Prefix):
+		return usage("-o json carries the timestamp and the task in each object: --timestamps and --prefix do not go with it")
 	case o.NoFollow && (o.Wait || o.Group):
 		return usage("--no-follow prints what a pod has now: it does not go with --wait or --group")
 	}
@@ -175,6 +181,7 @@ func (o *FollowOptions) Validate() error {
 		opts.SinceSeconds = &secs
 	}
 	o.cfg.Follow = opts
+	o.cfg.JSON = o.Output == "json"
 	return nil
 }
 

@@ -65,7 +65,7 @@ With --watch, rows are printed again as they change, as with kubectl get -w.`,
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List tasks in every namespace")
-	f.StringVarP(&o.Output, "output", "o", "", "Output format: wide, json or yaml (default: table)")
+	f.StringVarP(&o.Output, "output", "o", "", "Output format: wide, json, yaml or name (task IDs only, one per line, for xargs) (default: table)")
 	f.BoolVarP(&o.Watch, "watch", "w", false, "After listing, watch Jobs and pods and print rows again as they change")
 	f.BoolVar(&o.NoHeaders, "no-headers", false, "Do not print the table header")
 	return cmd
@@ -73,7 +73,7 @@ With --watch, rows are printed again as they change, as with kubectl get -w.`,
 
 // Validate checks the flags.
 func (o *ListOptions) Validate() error {
-	return checkOutputFormat(o.Output, "wide", "json", "yaml")
+	return checkOutputFormat(o.Output, "wide", "json", "yaml", "name")
 }
 
 // Complete builds the clients (the output format is checked first: a
@@ -140,6 +140,8 @@ func (o *ListOptions) tableOptions(noHeaders bool) tasklist.TableOptions {
 
 func (o *ListOptions) printAll(rows []tasklist.Row) error {
 	switch o.Output {
+	case "name":
+		return o.printChanged(rows)
 	case "json", "yaml":
 		if o.Watch {
 			// Watch output is a stream of objects, one per change.
@@ -164,6 +166,9 @@ func (o *ListOptions) printAll(rows []tasklist.Row) error {
 // printRow prints one changed row during --watch.
 func (o *ListOptions) printRow(r tasklist.Row) error {
 	switch o.Output {
+	case "name":
+		_, err := fmt.Fprintln(o.Out, r.TaskID)
+		return err
 	case "json":
 		return printStructured(o.Out, "json", r)
 	case "yaml":

@@ -209,6 +209,7 @@ func TestListTableOutputs(t *testing.T) {
 		{"table", "", false, []string{"TASK ID", "index_parallel_wiki_task00_2024-06-01T10:11:12.131Z", "index_parallel", "wiki", "<unknown>", "60m", "<none>"}, 51},
 		{"wide -A", "wide", true, []string{"NAMESPACE", "JOB", "REASON", "elsewhere", "query-abc123", "query_controller", "no pod yet"}, 52},
 		{"yaml", "yaml", false, []string{"items:", "taskId: index_parallel_wiki_task49", "typeFrom: task-id", "state: STOPPED"}, 0},
+		{"name: task IDs only, for xargs", "name", false, []string{"index_parallel_wiki_task00_2024-06-01T10:11:12.131Z\n"}, 50},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,6 +51,10 @@ type Options struct {
 	// a longer one is written in pieces of that size (see lineWriter).
 	// Default 1 MiB.
 	MaxLine int
+	// JSON, when set, prints each line as one JSON object with these
+	// fields (see JSONLine) instead of its text; Timestamps and Prefix are
+	// then not used.
+	JSON *JSONLine
 	// Notify receives one-line status messages (reconnects) for stderr.
 	Notify func(format string, args ...any)
 	// Now is the clock of the first request's time; default time.Now.

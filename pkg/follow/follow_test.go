@@ -3,6 +3,7 @@ package follow
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -441,5 +442,58 @@ func TestSplitTimestamp(t *testing.T) {
 		if string(ts) != tt.ts || string(msg) != tt.msg {
 			t.Errorf("splitTimestamp(%q) = %q, %q", tt.line, ts, msg)
 		}
+	}
+}
+
+// TestJSONLinesAreObjectsJqCanRead: -o json prints one object per line,
+// with the fields, the kubelet's timestamp and the message as the
+// container wrote it (quotes, tabs, control bytes and invalid UTF-8
+// included); a line over MaxLine comes in partial pieces.
+func TestJSONLinesAreObjectsJqCanRead(t *testing.T) {
+	texts := []string{`plain`, `with "quotes" and \backslash`, "tab\there", "bell\x07", "bad utf8 \xff end", "ünïcödé ✓", ""}
+	var recs []crilog.Record
+	for i, s := range texts {
+		recs = append(recs, crilog.Line(crilog.Stdout, s, 0, at(i))...)
+	}
+	long := strings.Repeat("z", 300<<10)
+	recs = append(recs, crilog.Line(crilog.Stdout, long, crilog.DefaultMaxRecord, at(100))...)
+	k := crilog.NewKubelet()
+	k.Append(recs...)
+	e := newEnding(k)
+	e.end()
+	var out bytes.Buffer
+	j := &JSONLine{Task: "query-abc", Pod: "p-1", Container: "main", Member: "worker1_0"}
+	if err := runFollower(t, k.Open, &out, quick(Options{JSON: j, MaxLine: 128 << 10}), e.ch); err != nil {
+		t.Fatal(err)
+	}
+	type line struct {
+		Task, Pod, Container, Member, Timestamp, Message string
+		Partial                                          bool
+	}
+	var got []line
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		var v line
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("not JSON: %q: %v", l[:min(len(l), 80)], err)
+		}
+		got = append(got, v)
+	}
+	for i, s := range texts {
+		want := strings.ToValidUTF8(s, "\uFFFD")
+		if g := got[i]; g.Message != want || g.Task != "query-abc" || g.Member != "worker1_0" || g.Partial ||
+			g.Timestamp != at(i).Format("2006-01-02T15:04:05.000000000Z") {
+			t.Fatalf("line %d = %+v, want message %q", i, g, want)
+		}
+	}
+	var joined strings.Builder
+	pieces := got[len(texts):]
+	for i, p := range pieces {
+		joined.WriteString(p.Message)
+		if p.Partial != (i < len(pieces)-1) {
+			t.Fatalf("piece %d of %d: partial = %v", i, len(pieces), p.Partial)
+		}
+	}
+	if len(pieces) < 2 || joined.String() != long {
+		t.Fatalf("the long line came in %d pieces of %d bytes in all", len(pieces), joined.Len())
 	}
 }

@@ -2,7 +2,9 @@ package follow
 
 import (
 	"bufio"
+	"errors"
 	"io"
+	"unicode/utf8"
 )
 
 // lineWriter writes lines to the output so that the writer underneath
@@ -62,3 +64,116 @@ func (lw *lineWriter) piece(content []byte, last bool) {
 func (lw *lineWriter) flush() error { return lw.w.Flush() }
 
 func (lw *lineWriter) buffered() int { return lw.w.Buffered() }
+
+// JSONLine names what each JSON line says besides the log line itself:
+// {"task":…,"pod":…,"container":…,"member":…,"timestamp":…,"message":…}.
+// Member is left out when empty; partial:true marks a piece of a line too
+// long to hold whole (Options.MaxLine).
+type JSONLine struct {
+	Task, Pod, Container, Member string
+	head                         []byte // the constant fields, encoded once
+}
+
+// json writes one log line (msg, with its newline if it has one) as a JSON
+// object on a line of its own.
+func (lw *lineWriter) json(j *JSONLine, ts, msg []byte, partial bool) {
+	if j.head == nil {
+		j.head = append(j.head, `{"task":`...)
+		j.head = appendJSONString(j.head, []byte(j.Task))
+		j.head = append(j.head, `,"pod":`...)
+		j.head = appendJSONString(j.head, []byte(j.Pod))
+		j.head = append(j.head, `,"container":`...)
+		j.head = appendJSONString(j.head, []byte(j.Container))
+		if j.Member != "" {
+			j.head = append(j.head, `,"member":`...)
+			j.head = appendJSONString(j.head, []byte(j.Member))
+		}
+	}
+	b := append(lw.scratch[:0], j.head...)
+	if ts != nil {
+		b = append(b, `,"timestamp":"`...)
+		b = append(b, ts...)
+		b = append(b, '"')
+	}
+	b = append(b, `,"message":`...)
+	if n := len(msg); n > 0 && msg[n-1] == '\n' {
+		msg = msg[:n-1]
+	}
+	b = appendJSONString(b, msg)
+	if partial {
+		b = append(b, `,"partial":true`...)
+	}
+	b = append(b, "}\n"...)
+	lw.scratch = b
+	saved := lw.prefix
+	lw.prefix = nil
+	lw.line(b)
+	lw.prefix = saved
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(b, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// CopyJSONLines copies a plain log (no timestamps: Druid's stored log, say)
+// to out as JSON lines with j's fields; a line over MaxLine's default
+// comes in partial pieces.
+func CopyJSONLines(out io.Writer, r io.Reader, j *JSONLine) error {
+	lw := newLineWriter(out, "")
+	br := bufio.NewReaderSize(r, defaultMaxLine)
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			partial := errors.Is(err, bufio.ErrBufferFull)
+			lw.json(j, nil, line, partial)
+		}
+		switch {
+		case err == nil, errors.Is(err, bufio.ErrBufferFull):
+		case err == io.EOF:
+			return lw.flush()
+		default:
+			lw.flush()
+			return err
+		}
+	}
+}

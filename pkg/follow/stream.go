@@ -199,6 +199,14 @@ func (f *Follower) print(part []byte, first int, complete bool) {
 		tsBytes = min(c.tsLen-first, len(part))
 	}
 	f.offset += int64(len(part) - tsBytes)
+	if f.opts.JSON != nil {
+		var ts []byte
+		if c.stamped {
+			ts = c.ts[:]
+		}
+		f.out.json(f.opts.JSON, ts, part[tsBytes:], !complete)
+		return
+	}
 	if !f.opts.Timestamps {
 		part = part[tsBytes:]
 	}

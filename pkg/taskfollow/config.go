@@ -63,6 +63,9 @@ type Config struct {
 	Follow follow.Options
 	// PodPrefix prefixes each line of a single task with [pod/NAME/CONTAINER].
 	PodPrefix bool
+	// JSON prints each log line as a JSON object (task, pod, container,
+	// member in a group, timestamp, message) instead of its text.
+	JSON bool
 	// Wait waits for a task that is not RUNNING yet instead of refusing.
 	Wait bool
 	// NoFollow prints the log the pod has now and ends, like kubectl logs

@@ -260,7 +260,7 @@ func (g *multi) followMember(ctx context.Context, job *batchv1.Job, label string
 		return nil
 	}
 	c.notify("%sfollowing pod %s", prefix, r.Pod.Name)
-	_, err = c.stream(ctx, r, g.out, prefix)
+	_, err = c.stream(ctx, r, g.out, prefix, label)
 	return err
 }
 

@@ -34,7 +34,28 @@ func (c *Config) fromOverlord(ctx context.Context, r *locate.Resolution) (res *R
 	case s.Finished():
 		c.notify("task %s finished with %s per the Overlord: its log below comes from Druid's task-log storage (deep storage), not from Kubernetes",
 			r.TaskID, s.StatusCode)
-		if err := printStoredLog(ctx, c.Overlord, r.TaskID, c.Follow.TailLines, c.Out); err != nil {
+		out := c.Out
+		var pw *io.PipeWriter
+		done := make(chan error, 1)
+		if c.JSON {
+			// The stored log has no timestamps: each line becomes an object
+			// without one.
+			var pr *io.PipeReader
+			pr, pw = io.Pipe()
+			out = pw
+			go func() {
+				done <- follow.CopyJSONLines(c.Out, pr, &follow.JSONLine{Task: r.TaskID, Container: c.Container})
+				pr.Close()
+			}()
+		}
+		err := printStoredLog(ctx, c.Overlord, r.TaskID, c.Follow.TailLines, out)
+		if pw != nil {
+			pw.CloseWithError(err)
+			if jerr := <-done; err == nil && jerr != nil {
+				err = writeErr{jerr}
+			}
+		}
+		if err != nil {
 			return nil, true, storageError(c.Overlord, err)
 		}
 		if !s.Succeeded() {
@@ -124,7 +145,8 @@ type storedOutcome struct {
 // byte offset already printed, once the Overlord has stored the log (it
 // does when the task finishes). Without an Overlord, or without a known
 // offset, it says where the rest is.
-func (c *Config) continueFromStorage(ctx context.Context, taskID string, gone *follow.LogGoneError, out io.Writer, prefix string) (*storedOutcome, error) {
+func (c *Config) continueFromStorage(ctx context.Context, taskID string, gone *follow.LogGoneError, out io.Writer, prefix string,
+	j *follow.JSONLine) (*storedOutcome, error) {
 	switch {
 	case c.Overlord == nil:
 		c.notify("%snote: the pod was deleted before the end of its log could be read; lines after the last one printed may be missing.\n"+
@@ -152,7 +174,15 @@ func (c *Config) continueFromStorage(ctx context.Context, taskID string, gone *f
 		return nil, storageError(c.Overlord, err)
 	}
 	defer rc.Close()
-	if err := copyLines(out, rc, prefix); err != nil {
+	var copyErr error
+	if j != nil {
+		stored := *j
+		stored.Pod = ""
+		copyErr = follow.CopyJSONLines(out, rc, &stored)
+	} else {
+		copyErr = copyLines(out, rc, prefix)
+	}
+	if err := copyErr; err != nil {
 		return nil, storageError(c.Overlord, err)
 	}
 	return &storedOutcome{status: st, printed: true}, nil

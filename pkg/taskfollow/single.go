@@ -58,7 +58,7 @@ func Follow(ctx context.Context, cfg Config, taskID string) (*Result, error) {
 	if cfg.PodPrefix {
 		prefix = fmt.Sprintf("[pod/%s/%s] ", r.Pod.Name, cfg.Container)
 	}
-	return cfg.stream(ctx, r, cfg.Out, prefix)
+	return cfg.stream(ctx, r, cfg.Out, prefix, "")
 }
 
 // streamable says why a resolution cannot be streamed, or nil.
@@ -99,23 +99,21 @@ func (c *Config) waitForRunning(ctx context.Context, r *locate.Resolution) (*loc
 
 // stream follows a streamable task's container to its end, writing each
 // line whole to out after prefix, and decides how it ended.
-func (c *Config) stream(ctx context.Context, r *locate.Resolution, out io.Writer, prefix string) (*Result, error) {
+func (c *Config) stream(ctx context.Context, r *locate.Resolution, out io.Writer, prefix, member string) (*Result, error) {
 	container := c.Container
 	ended := func(p *corev1.Pod) bool {
 		return druid.StateOf(r.Job, p, container, c.now()).Phase == druid.Stopped
 	}
 	tracker := podwatch.Start(ctx, c.Kube, r.Pod, r.PodsResourceVersion, ended, c.Debugf)
 	defer tracker.Stop()
-	opts := c.Follow
-	opts.Container, opts.Prefix = container, prefix
-	opts.Notify = func(format string, args ...any) { c.notify(prefix+format, args...) }
+	opts := c.followOptions(r, prefix, member)
 	f := follow.New(c.opener(r.Namespace, r.Pod.Name), out, opts)
 	err := f.Run(ctx, tracker.Ended())
 	res := &Result{Resolution: r, Lines: f.Lines()}
 	var gone *follow.LogGoneError
 	var stored *storedOutcome
 	if errors.As(err, &gone) {
-		if stored, err = c.continueFromStorage(ctx, r.TaskID, gone, out, prefix); err != nil {
+		if stored, err = c.continueFromStorage(ctx, r.TaskID, gone, out, prefix, opts.JSON); err != nil {
 			return nil, err
 		}
 		res.FromStorage = stored != nil && stored.printed
@@ -175,9 +173,7 @@ func (c *Config) readOnce(ctx context.Context, r *locate.Resolution) (*Result, e
 	if c.PodPrefix {
 		prefix = fmt.Sprintf("[pod/%s/%s] ", r.Pod.Name, c.Container)
 	}
-	opts := c.Follow
-	opts.Container, opts.Prefix = c.Container, prefix
-	opts.Notify = func(format string, args ...any) { c.notify(prefix+format, args...) }
+	opts := c.followOptions(r, prefix, "")
 	ended := make(chan struct{})
 	close(ended) // one read of what there is
 	f := follow.New(c.opener(r.Namespace, r.Pod.Name), c.Out, opts)
@@ -194,4 +190,16 @@ func (c *Config) readOnce(ctx context.Context, r *locate.Resolution) (*Result, e
 		c.notify("task %s is still RUNNING: printed its log so far", r.TaskID)
 	}
 	return res, nil
+}
+
+// followOptions are the stream options of one task's container: the
+// user's, with its prefix, its JSON fields and its status lines.
+func (c *Config) followOptions(r *locate.Resolution, prefix, member string) follow.Options {
+	opts := c.Follow
+	opts.Container, opts.Prefix = c.Container, prefix
+	opts.Notify = func(format string, args ...any) { c.notify(prefix+format, args...) }
+	if c.JSON {
+		opts.JSON = &follow.JSONLine{Task: r.TaskID, Pod: r.Pod.Name, Container: c.Container, Member: member}
+	}
+	return opts
 }
