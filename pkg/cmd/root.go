@@ -73,6 +73,11 @@ container, surviving dropped streams with no line lost or repeated.
 		NewCmdTrace(g),
 		NewCmdVersion(streams),
 	)
+	registerCompletions(root, g)
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Long = completionHelp + c.Long
+	}
 	return root
 }
 

@@ -81,3 +81,41 @@ func TestDurationValueTakesDays(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletions asks the plugin what a shell asks it; the answers that
+// need no cluster are checked here, the others end to end.
+func TestCompletions(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "follow", "x", "-o", ""}, []string{"raw", "json"}},
+		{[]string{"__complete", "list", "-o", ""}, []string{"wide", "json", "yaml", "name"}},
+		{[]string{"__complete", "job-name", "x", "-o", ""}, []string{"name", "wide", "json", "yaml"}},
+		{[]string{"__complete", "check", "x", "--color", ""}, []string{"auto", "always", "never"}},
+		{[]string{"__complete", "follow", "-c", ""}, []string{"main"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+			if code := Execute(context.Background(), streams, tt.args, func() int { return 0 }); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			got := strings.Split(strings.TrimSpace(out.String()), "\n")
+			got = got[:len(got)-1] // the directive line
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("completions %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCompletionHelpNamesTheHelper(t *testing.T) {
+	var out bytes.Buffer
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out}
+	Execute(context.Background(), streams, []string{"completion", "--help"}, func() int { return 0 })
+	if !strings.Contains(out.String(), "kubectl_complete-druid_logs must be on PATH") {
+		t.Fatalf("completion --help:\n%s", out.String())
+	}
+}

@@ -24,7 +24,13 @@ type Interface interface {
 	Jobs(namespace string) JobClient
 	Events(namespace string) EventClient
 	Services(namespace string) ServiceClient
+	Namespaces() NamespaceClient
 	SelfSubjectAccessReviews() AccessReviewClient
+}
+
+// NamespaceClient lists namespaces (for shell completion of -n).
+type NamespaceClient interface {
+	List(ctx context.Context, opts metav1.ListOptions) (*corev1.NamespaceList, error)
 }
 
 // PodClient reads pods and their logs in one namespace.

@@ -108,6 +108,13 @@ func (c *Client) Services(namespace string) ServiceClient {
 		gentype.PrefersProtobuf[*corev1.Service]())
 }
 
+// Namespaces lists namespaces.
+func (c *Client) Namespaces() NamespaceClient {
+	return gentype.NewClientWithList[*corev1.Namespace, *corev1.NamespaceList]("namespaces", c.core, parameterCodec, "",
+		func() *corev1.Namespace { return &corev1.Namespace{} }, func() *corev1.NamespaceList { return &corev1.NamespaceList{} },
+		gentype.PrefersProtobuf[*corev1.Namespace]())
+}
+
 // SelfSubjectAccessReviews asks what the caller may do.
 func (c *Client) SelfSubjectAccessReviews() AccessReviewClient {
 	return gentype.NewClient[*authorizationv1.SelfSubjectAccessReview]("selfsubjectaccessreviews", c.authz, parameterCodec, "",

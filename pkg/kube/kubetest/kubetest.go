@@ -17,6 +17,7 @@ func (c clientset) Pods(ns string) kube.PodClient         { return c.cs.CoreV1()
 func (c clientset) Jobs(ns string) kube.JobClient         { return c.cs.BatchV1().Jobs(ns) }
 func (c clientset) Events(ns string) kube.EventClient     { return c.cs.CoreV1().Events(ns) }
 func (c clientset) Services(ns string) kube.ServiceClient { return c.cs.CoreV1().Services(ns) }
+func (c clientset) Namespaces() kube.NamespaceClient      { return c.cs.CoreV1().Namespaces() }
 func (c clientset) SelfSubjectAccessReviews() kube.AccessReviewClient {
 	return c.cs.AuthorizationV1().SelfSubjectAccessReviews()
 }
