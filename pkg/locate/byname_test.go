@@ -14,7 +14,11 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 )
 
-const jobOfAbc = "queryabc123-a231684e224375f80c96f6832225c4a1"
+const (
+	jobOfAbc    = "queryabc123-a231684e224375f80c96f6832225c4a1"
+	longJob     = "compactwiki20240101t000000000z-b08a5e9c76fc5afb8e6d336db6542c1d"
+	longPodName = "compactwiki20240101t000000000z-b08a5e9c76fc5afb8e6d336db65vm69n"
+)
 
 func byNameObjects() []runtime.Object {
 	job := peonJob("druid", jobOfAbc, "query-abc123")
@@ -22,7 +26,13 @@ func byNameObjects() []runtime.Object {
 	annotated.Annotations = map[string]string{druid.TaskIDAnnotation: "query-abc123"}
 	bare := podOf(job, "-bare1", time.Now()) // only the job-name label
 	other := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "web-1"}}
-	return []runtime.Object{job, annotated, bare, other}
+	// A 63-character Job name: the API server cuts generateName to 58
+	// characters, dash included, before the random suffix.
+	long := peonJob("druid", longJob, "compact_wiki_2024-01-01T00:00:00.000Z_x")
+	longPod := podOf(long, "", time.Now())
+	longPod.Name = longPodName
+	longPod.Annotations = map[string]string{druid.TaskIDAnnotation: "compact_wiki_2024-01-01T00:00:00.000Z_x"}
+	return []runtime.Object{job, annotated, bare, other, long, longPod}
 }
 
 func TestTaskOfObject(t *testing.T) {
@@ -74,6 +84,7 @@ func TestResolveByName(t *testing.T) {
 	}{
 		{jobOfAbc, "query-abc123", "Job druid/" + jobOfAbc, false, -1},
 		{jobOfAbc + "-x7k2p", "query-abc123", "pod druid/" + jobOfAbc + "-x7k2p", false, -1},
+		{longPodName, "compact_wiki_2024-01-01T00:00:00.000Z_x", "pod druid/" + longPodName, false, -1},
 		{"index_kafka_unknown_abcdefgh", "", "", true, 3}, // two candidate GETs and the label LIST: no name lookups
 		{"nothing-like-it", "", "", true, 3},
 	}

@@ -224,10 +224,12 @@ func (l *Locator) searchByLabel(ctx context.Context, namespace, taskID string, n
 	}
 }
 
-// podNamePrefix is how the Job controller's pod names start: the Job
-// name cut to 58 characters, then a dash (before the random suffix).
+// podNamePrefix is how the Job controller's pod names start: its
+// generateName, the Job name and a dash, cut to 58 characters by the API
+// server before the 5 random characters.
 func podNamePrefix(job string) string {
-	return job[:min(len(job), 58)] + "-"
+	g := job + "-"
+	return g[:min(len(g), 58)]
 }
 
 // FindPod lists the Job's pods by the job-name label and picks the newest.

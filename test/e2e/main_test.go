@@ -129,14 +129,25 @@ type proc struct {
 	code   int
 }
 
+// plugEnv is plug with extra environment variables.
+func plugEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	return startPluginEnv(t, env, args...).wait(t, time.Minute)
+}
+
 func startPlugin(t *testing.T, args ...string) *proc {
+	t.Helper()
+	return startPluginEnv(t, nil, args...)
+}
+
+func startPluginEnv(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	full := append([]string{}, args...)
 	if !hasFlag(args, "--kubeconfig") {
 		full = append([]string{"--kubeconfig", bed.Kubeconfig()}, full...)
 	}
 	cmd := exec.Command(plugin, full...)
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "NO_COLOR=1", "LC_ALL=C")
+	cmd.Env = append(append(os.Environ(), "HOME="+t.TempDir(), "NO_COLOR=1", "LC_ALL=C"), env...)
 	out, err := cmd.StdoutPipe()
 	must(t, err)
 	p := &proc{cmd: cmd, lines: make(chan string, 100000), done: make(chan struct{})}
