@@ -45,9 +45,9 @@ clean: ## Remove build output
 	rm -rf bin dist
 
 .PHONY: demo
-demo: build ## A throwaway local cluster with a simulated Druid task, followed live (first run builds it: ~10 min)
+demo: build ## A throwaway local cluster with a simulated Druid task, followed live (first run builds it: ~10 min); KEEP=1 leaves it running
 	hack/testbed/build.sh
-	$(GO) run ./hack/demo -plugin $(BIN)
+	$(GO) run ./hack/demo -plugin $(BIN) $(if $(KEEP),-keep)
 
 FUZZTIME ?= 200000x
 fuzz: ## Run each fuzz target for $(FUZZTIME) executions (bounded, for CI)

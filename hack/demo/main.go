@@ -24,8 +24,9 @@ import (
 func main() {
 	plugin := flag.String("plugin", "bin/kubectl-druid_logs", "plugin binary to demonstrate")
 	seconds := flag.Int("seconds", 8, "how long the simulated task writes lines")
+	keep := flag.Bool("keep", false, "leave the cluster running in "+keepDir+" for the README's quick start")
 	flag.Parse()
-	if err := run(*plugin, *seconds); err != nil {
+	if err := run(*plugin, *seconds, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
@@ -39,7 +40,11 @@ func say(format string, args ...any) {
 	fmt.Printf("\n%s\n", line)
 }
 
-func run(plugin string, seconds int) error {
+// keepDir is where a kept demo cluster lives, so its kubeconfig has a
+// path the README can show.
+const keepDir = "/tmp/druid-logs-demo"
+
+func run(plugin string, seconds int, keep bool) error {
 	plugin, err := filepath.Abs(plugin)
 	if err != nil {
 		return err
@@ -47,11 +52,18 @@ func run(plugin string, seconds int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	say("starting a throwaway Kubernetes on 127.0.0.1 (the first run builds it from source: ~10 minutes)")
-	bed, err := testbed.Start(ctx, testbed.Options{})
+	opts := testbed.Options{}
+	if keep {
+		opts.Dir = keepDir
+	}
+	bed, err := testbed.Start(ctx, opts)
 	if err != nil {
 		return err
 	}
 	defer func() {
+		if keep && ctx.Err() == nil {
+			return
+		}
 		say("tearing the cluster down")
 		bed.Stop()
 	}()
@@ -112,6 +124,32 @@ func run(plugin string, seconds int) error {
 	say("kubectl druid-logs check %s -n %s", broken, ns)
 	code := pluginRun(ctx, bed, plugin, "check", broken, "-n", ns)
 	fmt.Printf("(exit code %d: 7 = misconfigured)\n", code)
+	if keep {
+		return keepRunning(ctx, bed, ns)
+	}
+	return nil
+}
+
+// keepRunning leaves a running task in the cluster and says how to use it.
+func keepRunning(ctx context.Context, bed *testbed.Bed, ns string) error {
+	const running = "index_kafka_wikipedia_demo_running"
+	task, err := bed.CreateTask(ctx, testbed.TaskSpec{Namespace: ns, TaskID: running, Type: "index_kafka",
+		DataSource: "wikipedia", Adapter: testbed.AdapterCustomTemplate})
+	if err != nil {
+		return err
+	}
+	if err := task.SetRunning(ctx); err != nil {
+		return err
+	}
+	if err := task.AppendLog("INFO [task-runner-0-priority-0] org.apache.druid.indexing.kafka.KafkaIndexTask - reading partition 0"); err != nil {
+		return err
+	}
+	say("the cluster is left running; with the plugin on PATH (make install):")
+	fmt.Printf("  export KUBECONFIG=%s\n", bed.Kubeconfig())
+	fmt.Printf("  kubectl druid-logs list -n %s\n", ns)
+	fmt.Printf("  kubectl druid-logs follow %s -n %s        # Ctrl-C to stop\n", running, ns)
+	fmt.Printf("  kubectl druid-logs check index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n %s\n", ns)
+	fmt.Printf("stop it with: TESTBED_DIR=%s hack/testbed/down.sh --clean\n", keepDir)
 	return nil
 }
 
