@@ -15,6 +15,8 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/taskfollow"
 )
 
 func TestClassifyGivesEveryErrorItsExitCode(t *testing.T) {
@@ -38,6 +40,14 @@ func TestClassifyGivesEveryErrorItsExitCode(t *testing.T) {
 		{"too many requests", apierrors.NewTooManyRequests("slow down", 1), exitcode.Error, "429"},
 		{"connection refused", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, exitcode.Error, "cannot reach the API server"},
 		{"already coded", exitcode.New(exitcode.Misconfigured, "no main", nil), exitcode.Misconfigured, "no main"},
+		{"the Overlord refuses the credentials", &taskfollow.OverlordError{Overlord: "https://overlord:8281",
+			Err: &overlord.HTTPError{Method: "GET", URL: "https://overlord:8281/x", StatusCode: 401, Body: "Unauthorized"}},
+			exitcode.Forbidden, "the Overlord https://overlord:8281 refused the credentials (401)"},
+		{"the Overlord is unreachable, not the API server", &taskfollow.OverlordError{Overlord: "https://overlord:8281",
+			Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}, exitcode.Error, "cannot reach the Overlord https://overlord:8281"},
+		{"a pod on the command line does not exist", &locate.ObjectNotFoundError{Kind: druid.RefPod, Name: "p", Namespace: "druid"},
+			exitcode.NotFound, `pod "p" not found in namespace druid`},
+		{"a pod that is no peon", &locate.NotPeonError{Kind: druid.RefPod, Name: "web", Namespace: "druid"}, exitcode.NotFound, "is not a Druid peon"},
 		{"anything else", errors.New("boom\nsecond line"), exitcode.Error, "boom"},
 	}
 	for _, tt := range tests {
