@@ -166,11 +166,11 @@ func TestFinishedTaskWithJobDeleted(t *testing.T) {
 	task := runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: "query-finished"}, "done soon")
 	must(t, task.Succeed(testCtx(t)))
 	r := plug(t, "follow", "query-finished", "-n", ns)
-	expectCode(t, r, 4, "is STOPPED", "main terminated: Completed, exit 0", "kubectl logs -n "+ns)
+	expectCode(t, r, 4, "is STOPPED", "main terminated: Completed, exit 0", "follow query-finished -n "+ns+" --no-follow")
 	must(t, task.DeleteJob(testCtx(t)))
 	must(t, task.WaitPodGone(testCtx(t)))
 	r = plug(t, "follow", "query-finished", "-n", ns)
-	expectCode(t, r, 3, "the Overlord deleted its Job", "/druid/indexer/v1/task/query-finished/log")
+	expectCode(t, r, 3, "the Overlord deleted its Job", "kubectl druid-logs follow query-finished --overlord URL (or --overlord-service auto)")
 }
 
 func TestContainerMainMissingExits7(t *testing.T) {
