@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
@@ -82,10 +84,18 @@ func TestFollowValidate(t *testing.T) {
 		{"-o yaml", func(o *FollowOptions) { o.Output = "yaml" }, `unknown output format "yaml"`},
 		{"-o json with --timestamps", func(o *FollowOptions) { o.Output, o.Timestamps = "json", true }, "do not go with it"},
 		{"--no-follow with --wait", func(o *FollowOptions) { o.NoFollow, o.Wait = true, true }, "--no-follow"},
+		{"a selection", func(o *FollowOptions) { o.sel.DataSource, o.sel.UntilDone = "wiki", true }, ""},
+		{"a selection with --group", func(o *FollowOptions) { o.sel.Type, o.Group = "index_kafka", true }, "do not go with --group"},
+		{"a bad -l", func(o *FollowOptions) { o.sel.Selector = "a==b=c" }, "invalid -l"},
+		{"--max-log-requests 0", func(o *FollowOptions) { o.sel.DataSource, o.sel.MaxLogRequests = "wiki", 0 }, "--max-log-requests must be at least 1"},
+		{"--until-done alone", func(o *FollowOptions) { o.sel.UntilDone = true }, "goes with a selection"},
+		{"a bad --include", func(o *FollowOptions) { o.filter.Include = []string{"("} }, "is not a regular expression"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := &FollowOptions{Tail: -1, MaxReconnects: 10, Output: "raw", task: taskFlags{Container: "main"}}
+			o := &FollowOptions{Globals: &Globals{IOStreams: genericiooptions.IOStreams{Out: io.Discard, ErrOut: io.Discard}},
+				Tail: -1, MaxReconnects: 10, Output: "raw", task: taskFlags{Container: "main"},
+				sel: selectionFlags{MaxLogRequests: defaultMaxLogRequests}}
 			tt.mutate(o)
 			err := o.Validate()
 			if tt.wantErr == "" {

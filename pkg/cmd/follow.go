@@ -36,6 +36,8 @@ type FollowOptions struct {
 	Group         bool
 	Color         string
 	Output        string
+	sel           selectionFlags
+	filter        filterFlags
 
 	cfg    taskfollow.Config
 	status *statusOut
@@ -67,7 +69,12 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
 
   # An MSQ query: the controller and every worker, including workers that start later
   kubectl druid-logs follow query-abc123 --group`,
-		Args:              exactTaskID,
+		Args: func(c *cobra.Command, args []string) error {
+			if o.sel.active() {
+				return noTaskWithSelection(c, args)
+			}
+			return exactTaskID(c, args)
+		},
 		ValidArgsFunction: completeTaskIDs(g),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
@@ -96,6 +103,8 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
 	fs.BoolVar(&o.Group, "workers", false, "Same as --group: with a controller ID, follow its workers too")
 	fs.StringVarP(&o.Output, "output", "o", "raw", "Output format: raw (the log lines as they are) or json (one object per line: task, pod, container, member in a group, timestamp, message), for jq")
 	fs.StringVar(&o.Color, "color", string(termstyle.Auto), "Colour task labels: auto (on a terminal, unless NO_COLOR is set), always or never")
+	o.sel.addFlags(fs)
+	o.filter.addFlags(fs)
 	var follow bool
 	fs.BoolVarP(&follow, "follow", "f", true, "Follow the log (always on: accepted because kubectl logs -f and stern users type it)")
 	return cmd
@@ -103,11 +112,13 @@ or printed twice. A task that is not RUNNING is refused with the reason (exit 4)
 
 // Complete fills in the task ID, the clients and the engine's Config.
 func (o *FollowOptions) Complete(args []string) error {
-	arg, err := parseTaskArg(args[0])
-	if err != nil {
-		return err
+	if len(args) > 0 {
+		arg, err := parseTaskArg(args[0])
+		if err != nil {
+			return err
+		}
+		o.arg = arg
 	}
-	o.arg = arg
 	c, err := o.newClients()
 	if err != nil {
 		return err
@@ -159,10 +170,17 @@ func (o *FollowOptions) Validate() error {
 		return usage("-o json carries the timestamp and the task in each object: --timestamps and --prefix do not go with it")
 	case o.NoFollow && (o.Wait || o.Group):
 		return usage("--no-follow prints what a pod has now: it does not go with --wait or --group")
+	case o.sel.active() && (o.Group || o.NoFollow):
+		return usage("--datasource, --type and -l select tasks to follow: they do not go with --group or --no-follow")
 	}
-	if _, err := termstyle.ParseColorMode(o.Color); err != nil {
-		return usage(err.Error())
+	if err := o.sel.validate(); err != nil {
+		return err
 	}
+	filter, err := o.filter.compile(o.Out, o.Color)
+	if err != nil {
+		return err
+	}
+	o.cfg.Filter = filter
 	opts := follow.Options{Timestamps: o.Timestamps, MaxFailures: o.MaxReconnects}
 	if o.SinceTime != "" {
 		t, err := time.Parse(time.RFC3339Nano, o.SinceTime)
@@ -190,15 +208,21 @@ func (o *FollowOptions) Run(ctx context.Context) error {
 	defer o.status.Close()
 	mode, _ := termstyle.ParseColorMode(o.Color)
 	o.color = termstyle.UseColor(o.Out, mode)
+	paint := func(label string) string { return termstyle.Label(label, o.color) }
+	if o.sel.active() {
+		res, err := o.sel.follow(ctx, o.cfg, paint)
+		if err != nil {
+			return err
+		}
+		return o.groupOutcome(res)
+	}
 	id, err := o.arg.taskID(ctx, o.cfg.Locator, o.status.Notify)
 	if err != nil {
 		return err
 	}
 	o.TaskID = id
 	if o.Group {
-		res, err := taskfollow.FollowGroup(ctx, o.cfg, o.TaskID, func(label string) string {
-			return termstyle.Label(label, o.color)
-		})
+		res, err := taskfollow.FollowGroup(ctx, o.cfg, o.TaskID, paint)
 		if err != nil {
 			return err
 		}

@@ -232,13 +232,13 @@ func TestListTableOutputs(t *testing.T) {
 }
 
 func TestListValidatesOutput(t *testing.T) {
-	for _, f := range []string{"", "wide", "json", "yaml"} {
+	for _, f := range []string{"", "wide", "json", "yaml", "name"} {
 		if err := (&ListOptions{Output: f}).Validate(); err != nil {
 			t.Errorf("-o %q refused: %v", f, err)
 		}
 	}
-	if err := (&ListOptions{Output: "name"}).Validate(); err == nil {
-		t.Error("-o name accepted")
+	if err := (&ListOptions{Output: "csv"}).Validate(); err == nil {
+		t.Error("-o csv accepted")
 	}
 }
 

@@ -59,7 +59,7 @@ func StateOf(job *batchv1.Job, pod *corev1.Pod, container string, now time.Time)
 	if job == nil {
 		return State{Phase: NotStarted, Reason: "no Job exists for this task"}
 	}
-	jobDone, jobFailed, jobWhy := jobFinished(job)
+	jobDone, jobFailed, jobWhy := JobFinished(job)
 	if pod == nil {
 		if jobDone {
 			return State{Phase: Stopped, Failed: jobFailed, Reason: fmt.Sprintf("Job %s %s and its pod is gone", job.Name, jobWhy)}
@@ -171,7 +171,9 @@ func containerStatus(pod *corev1.Pod, name string) *corev1.ContainerStatus {
 	return nil
 }
 
-func jobFinished(job *batchv1.Job) (done, failed bool, why string) {
+// JobFinished reports whether a Job has finished (a Complete or Failed
+// condition), whether it failed, and why.
+func JobFinished(job *batchv1.Job) (done, failed bool, why string) {
 	for _, c := range job.Status.Conditions {
 		if c.Status != corev1.ConditionTrue {
 			continue

@@ -51,6 +51,10 @@ type Options struct {
 	// a longer one is written in pieces of that size (see lineWriter).
 	// Default 1 MiB.
 	MaxLine int
+	// Filter, when set, keeps, drops and highlights lines (--include,
+	// --exclude, --highlight). What is filtered out still counts as read:
+	// a resume never sends it again.
+	Filter *LineFilter
 	// JSON, when set, prints each line as one JSON object with these
 	// fields (see JSONLine) instead of its text; Timestamps and Prefix are
 	// then not used.
@@ -109,6 +113,7 @@ type Follower struct {
 	lines int64 // lines printed
 	seen  int64 // lines and pieces taken from the server, skipped or not
 	buf   []byte
+	hl    []byte               // a highlighted line
 	pause func(time.Duration) // time.Sleep; tests count the pauses
 
 	requested   bool   // the first request was made

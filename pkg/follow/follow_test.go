@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -495,5 +496,48 @@ func TestJSONLinesAreObjectsJqCanRead(t *testing.T) {
 	}
 	if len(pieces) < 2 || joined.String() != long {
 		t.Fatalf("the long line came in %d pieces of %d bytes in all", len(pieces), joined.Len())
+	}
+}
+
+// TestFiltersKeepDropAndHighlight: --include, --exclude and --highlight
+// see the message, not the timestamp; a line filtered out still counts as
+// read, so a resume never brings it back.
+func TestFiltersKeepDropAndHighlight(t *testing.T) {
+	texts := []string{"INFO start", "ERROR disk full", "WARN slow", "ERROR retry ok", "INFO done"}
+	var recs []crilog.Record
+	for i, s := range texts {
+		recs = append(recs, crilog.Line(crilog.Stdout, s, 0, at(i*100))...)
+	}
+	size := len(crilog.Read(crilog.Encode(recs[:3]...), crilog.Options{Timestamps: true}))
+	tests := []struct {
+		name   string
+		filter LineFilter
+		want   string
+	}{
+		{"include", LineFilter{Include: []*regexp.Regexp{regexp.MustCompile(`^ERROR`)}}, "ERROR disk full\nERROR retry ok\n"},
+		{"exclude", LineFilter{Exclude: []*regexp.Regexp{regexp.MustCompile(`INFO|WARN`)}}, "ERROR disk full\nERROR retry ok\n"},
+		{"include and exclude", LineFilter{Include: []*regexp.Regexp{regexp.MustCompile(`ERROR`)},
+			Exclude: []*regexp.Regexp{regexp.MustCompile(`retry`)}}, "ERROR disk full\n"},
+		{"the timestamp is not matched", LineFilter{Include: []*regexp.Regexp{regexp.MustCompile(`^2026`)}}, ""},
+		{"highlight", LineFilter{Highlight: []*regexp.Regexp{regexp.MustCompile(`ERROR|full`)}, Color: "31"},
+			"INFO start\n\033[31mERROR\033[0m disk \033[31mfull\033[0m\nWARN slow\n\033[31mERROR\033[0m retry ok\nINFO done\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := crilog.NewKubelet()
+			k.Append(recs...)
+			e := newEnding(k)
+			// The first stream drops after three lines: what was filtered
+			// out before the drop is not printed after it either.
+			k.Faults(crilog.Fault{CutAfter: size, Err: io.ErrUnexpectedEOF, OnCut: e.end})
+			var out bytes.Buffer
+			filter := tt.filter
+			if err := runFollower(t, k.Open, &out, quick(Options{Filter: &filter}), e.ch); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tt.want {
+				t.Fatalf("printed %q, want %q", out.String(), tt.want)
+			}
+		})
 	}
 }

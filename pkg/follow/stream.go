@@ -199,6 +199,16 @@ func (f *Follower) print(part []byte, first int, complete bool) {
 		tsBytes = min(c.tsLen-first, len(part))
 	}
 	f.offset += int64(len(part) - tsBytes)
+	if lf := f.opts.Filter; lf != nil {
+		if !lf.keep(part[tsBytes:]) {
+			return
+		}
+		if lf.highlights() && f.opts.JSON == nil {
+			f.hl = append(f.hl[:0], part[:tsBytes]...)
+			f.hl = lf.highlight(f.hl, part[tsBytes:])
+			part = f.hl
+		}
+	}
 	if f.opts.JSON != nil {
 		var ts []byte
 		if c.stamped {

@@ -56,9 +56,19 @@ type task struct {
 // task.group.id annotation (customTemplateAdapter).
 func (c *cluster) newTask(ns, id, group string) *task {
 	c.t.Helper()
-	ann := map[string]string{druid.TaskIDAnnotation: id}
+	ann := map[string]string{}
 	if group != "" {
 		ann[druid.TaskGroupIDAnnotation] = group
+	}
+	return c.newTaskWith(ns, id, ann)
+}
+
+// newTaskWith creates a task's Job with these annotations besides task.id.
+func (c *cluster) newTaskWith(ns, id string, annotations map[string]string) *task {
+	c.t.Helper()
+	ann := map[string]string{druid.TaskIDAnnotation: id}
+	for k, v := range annotations {
+		ann[k] = v
 	}
 	name := druid.JobNames(id, "")[0].Name
 	job := &batchv1.Job{
@@ -224,3 +234,23 @@ func (o *output) waitFor(t *testing.T, s string) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// tasks finds a task created earlier by its ID.
+func (c *cluster) tasks(t *testing.T, id string) *task {
+	t.Helper()
+	job, err := c.cs.BatchV1().Jobs("druid").Get(c.ctx(), druid.JobNames(id, "")[0].Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, err := c.cs.CoreV1().Pods("druid").List(c.ctx(), metav1.ListOptions{LabelSelector: druid.JobNameLabel + "=" + job.Name})
+	if err != nil || len(pods.Items) == 0 {
+		t.Fatalf("no pod for %s: %v", id, err)
+	}
+	return &task{c: c, id: id, job: job, pod: &pods.Items[0]}
+}
+
+func jobComplete() batchv1.JobCondition {
+	return batchv1.JobCondition{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}
+}
+
+func metaUpdate() metav1.UpdateOptions { return metav1.UpdateOptions{} }

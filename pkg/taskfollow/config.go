@@ -63,6 +63,9 @@ type Config struct {
 	Follow follow.Options
 	// PodPrefix prefixes each line of a single task with [pod/NAME/CONTAINER].
 	PodPrefix bool
+	// Filter keeps, drops and highlights lines (--include, --exclude,
+	// --highlight); nil prints every line.
+	Filter *follow.LineFilter
 	// JSON prints each log line as a JSON object (task, pod, container,
 	// member in a group, timestamp, message) instead of its text.
 	JSON bool

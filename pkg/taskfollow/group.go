@@ -3,6 +3,7 @@ package taskfollow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sort"
 	"sync"
@@ -62,7 +63,7 @@ func FollowGroup(ctx context.Context, cfg Config, taskID string, paint Label) (*
 	default:
 		return nil, err
 	}
-	res, err := FollowSelected(ctx, cfg, GroupSelector{Group: group}, ns, paint)
+	res, err := FollowSelected(ctx, cfg, GroupSelector{Group: group}, ns, SelectOptions{UntilDone: true}, paint)
 	if res != nil && len(res.Members) == 0 && err == nil {
 		if nf == nil {
 			nf = &locate.NotFoundError{TaskID: taskID, Namespace: ns, AllNamespaces: loc.AllNamespaces}
@@ -72,14 +73,43 @@ func FollowGroup(ctx context.Context, cfg Config, taskID string, paint Label) (*
 	return res, err
 }
 
+// SelectOptions shape a multi-task follow.
+type SelectOptions struct {
+	// LabelSelector narrows the peon Jobs listed (added to druid.k8s.peons=true).
+	LabelSelector string
+	// MaxStreams bounds the logs streamed at once (0: no bound). A first
+	// listing that selects more is refused (*TooManyError); tasks that join
+	// later wait for a stream to end.
+	MaxStreams int
+	// UntilDone ends the follow once every task seen has ended; otherwise
+	// it runs until ctx ends, as tasks keep coming (a supervisor's).
+	UntilDone bool
+	// SkipFinished leaves out Jobs already finished when seen: a selection
+	// follows tasks that run, not a namespace's history.
+	SkipFinished bool
+	// LabelPrefix goes before each task's label (a kubeconfig context).
+	LabelPrefix string
+}
+
+// TooManyError refuses a selection larger than the streams allowed.
+type TooManyError struct {
+	Selection      string
+	Selected, Max int
+}
+
+func (e *TooManyError) Error() string {
+	return fmt.Sprintf("%s selects %d running tasks, more than --max-log-requests %d", e.Selection, e.Selected, e.Max)
+}
+
 // FollowSelected follows every peon Job of namespace ns ("" for all) that
-// sel selects, each with its label before every line, until every member
-// seen has ended; members that appear later join. With Config.Wait it
-// waits for the first member; else it returns an empty result when the
-// first listing has none. Job LIST and WATCH failures are ridden out with
-// backoff: members already followed go on.
-func FollowSelected(ctx context.Context, cfg Config, sel Selector, ns string, paint Label) (*GroupResult, error) {
-	g := &multi{cfg: cfg, sel: sel, ns: ns, paint: paint, out: &lockedWriter{w: cfg.Out},
+// sel selects, each with its label before every line; tasks that appear
+// later join. With Config.Wait it waits for the first member; else it
+// returns an empty result when the first listing has none. Job LIST and
+// WATCH failures are ridden out with backoff: members already followed go
+// on. It ends as opts says: when every member has ended (UntilDone), or
+// with ctx.
+func FollowSelected(ctx context.Context, cfg Config, sel Selector, ns string, opts SelectOptions, paint Label) (*GroupResult, error) {
+	g := &multi{cfg: cfg, sel: sel, ns: ns, opts: opts, paint: paint, out: &lockedWriter{w: cfg.Out},
 		members: map[string]*member{}, changed: make(chan struct{}, 1)}
 	return g.run(ctx)
 }
@@ -89,19 +119,29 @@ type multi struct {
 	cfg   Config
 	sel   Selector
 	ns    string
+	opts  SelectOptions
 	paint Label
 	out   io.Writer
 
 	mu       sync.Mutex
 	members  map[string]*member // by namespace/task ID
 	progress Progress
-	wg       sync.WaitGroup // member followers; Add only on the watch goroutine
+	active   int            // members streaming (or waiting for their pod)
+	queue    []queued       // members waiting for a stream (MaxStreams)
+	refused  *TooManyError  // a first listing over MaxStreams
+	wg       sync.WaitGroup // member followers
 	changed  chan struct{}
 }
 
 type member struct {
 	res  MemberResult
 	done bool
+}
+
+type queued struct {
+	job   *batchv1.Job
+	label string
+	m     *member
 }
 
 func (g *multi) run(ctx context.Context) (*GroupResult, error) {
@@ -111,14 +151,28 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 	defer stopWatch()
 	list, watchFn := listwatch.Jobs(g.cfg.Kube.Jobs(g.ns))
 	outage := false
-	cfg := listwatch.Config{List: list, Watch: watchFn, LabelSelector: druid.PeonSelector,
+	selector := druid.PeonSelector
+	if g.opts.LabelSelector != "" {
+		selector += "," + g.opts.LabelSelector
+	}
+	cfg := listwatch.Config{List: list, Watch: watchFn, LabelSelector: selector,
 		OnList: func(items []runtime.Object) {
+			g.mu.Lock()
+			first := !g.progress.Listed
+			g.progress.Listed = true
+			g.mu.Unlock()
+			if first && g.opts.MaxStreams > 0 {
+				if n := g.count(items); TooMany(n, g.opts.MaxStreams) {
+					g.mu.Lock()
+					g.refused = &TooManyError{Selection: g.sel.String(), Selected: n, Max: g.opts.MaxStreams}
+					g.mu.Unlock()
+					g.signal()
+					return
+				}
+			}
 			for _, o := range items {
 				g.add(mctx, o.(*batchv1.Job))
 			}
-			g.mu.Lock()
-			g.progress.Listed = true
-			g.mu.Unlock()
 			g.signal()
 		},
 		OnEvent: func(ev watch.Event) {
@@ -165,8 +219,14 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 		case <-g.changed:
 		}
 		p := g.snapshot()
+		g.mu.Lock()
+		refused := g.refused
+		g.mu.Unlock()
 		switch {
-		case p.Finished():
+		case refused != nil:
+			finish()
+			return nil, refused
+		case g.opts.UntilDone && p.Finished():
 			finish()
 			return g.result(), nil
 		case p.NotFound(g.cfg.Wait):
@@ -189,31 +249,72 @@ func (g *multi) snapshot() Progress {
 	return g.progress
 }
 
-// add starts following a Job if it is selected and new. It runs on the
-// watch goroutine only.
+// count is how many of a listing's Jobs would be members.
+func (g *multi) count(items []runtime.Object) int {
+	n := 0
+	for _, o := range items {
+		if job := o.(*batchv1.Job); g.selects(job) {
+			n++
+		}
+	}
+	return n
+}
+
+// selects reports whether a Job is one to follow.
+func (g *multi) selects(job *batchv1.Job) bool {
+	if _, ok := g.sel.Member(job); !ok {
+		return false
+	}
+	if g.opts.SkipFinished {
+		if done, _, _ := druid.JobFinished(job); done {
+			return false
+		}
+	}
+	return true
+}
+
+// add starts following a Job if it is selected and new (or queues it when
+// MaxStreams are in use). It runs on the watch goroutine only.
 func (g *multi) add(ctx context.Context, job *batchv1.Job) {
-	label, ok := g.sel.Member(job)
-	if !ok {
+	if !g.selects(job) {
 		return
 	}
+	label, _ := g.sel.Member(job)
+	label = g.opts.LabelPrefix + label
 	id := druid.TaskIDOf(job)
 	key := job.Namespace + "/" + id
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if _, seen := g.members[key]; seen {
-		g.mu.Unlock()
 		return
 	}
 	m := &member{res: MemberResult{TaskID: id, Namespace: job.Namespace, Label: label}}
 	g.members[key] = m
 	g.progress.Seen++
-	g.mu.Unlock()
+	if g.opts.MaxStreams > 0 && g.active >= g.opts.MaxStreams {
+		g.queue = append(g.queue, queued{job: job.DeepCopy(), label: label, m: m})
+		g.cfg.notify("[%s] waits: %d logs are streaming already (--max-log-requests)", label, g.active)
+		return
+	}
+	g.startLocked(ctx, job.DeepCopy(), label, m)
+}
+
+// startLocked follows one member; g.mu is held.
+func (g *multi) startLocked(ctx context.Context, job *batchv1.Job, label string, m *member) {
+	g.active++
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		err := g.followMember(ctx, job.DeepCopy(), label)
+		err := g.followMember(ctx, job, label)
 		g.mu.Lock()
 		m.res.Err, m.done = err, true
 		g.progress.Ended++
+		g.active--
+		if len(g.queue) > 0 && ctx.Err() == nil {
+			next := g.queue[0]
+			g.queue = g.queue[1:]
+			g.startLocked(ctx, next.job, next.label, next.m)
+		}
 		g.mu.Unlock()
 		g.signal()
 	}()

@@ -196,7 +196,7 @@ func (c *Config) readOnce(ctx context.Context, r *locate.Resolution) (*Result, e
 // user's, with its prefix, its JSON fields and its status lines.
 func (c *Config) followOptions(r *locate.Resolution, prefix, member string) follow.Options {
 	opts := c.Follow
-	opts.Container, opts.Prefix = c.Container, prefix
+	opts.Container, opts.Prefix, opts.Filter = c.Container, prefix, c.Filter
 	opts.Notify = func(format string, args ...any) { c.notify(prefix+format, args...) }
 	if c.JSON {
 		opts.JSON = &follow.JSONLine{Task: r.TaskID, Pod: r.Pod.Name, Container: c.Container, Member: member}

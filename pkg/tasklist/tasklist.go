@@ -19,8 +19,8 @@ import (
 // Labels the customTemplateAdapter (Druid 27+) sets besides druid.task.id
 // and druid.task.group.id; their values are sanitised copies.
 const (
-	TaskTypeLabel       = "druid.task.type"
-	TaskDataSourceLabel = "druid.task.datasource"
+	TaskTypeLabel       = druid.TaskTypeLabel
+	TaskDataSourceLabel = druid.TaskDataSourceLabel
 	// jobNameLabel is Kubernetes 1.27+'s second job-name label.
 	jobNameLabel = "batch.kubernetes.io/job-name"
 )
@@ -197,39 +197,9 @@ func detail(st druid.State) string {
 // msqWorker matches MSQTasks.workerTaskId: <controllerId>-worker<N>_<retry>.
 var msqWorker = regexp.MustCompile(`^(query-.+)-worker[0-9]+_[0-9]+$`)
 
-// Prefixes Druid puts before the type in system-issued task IDs.
-var issuerPrefixes = []string{"coordinator-issued_", "api-issued_", "overlord-issued_"}
-
-// idTypes are task types whose IDs start with "<type>_" (IdUtils.newTaskId),
-// longest first so index_kafka wins over index.
-var idTypes = []string{
-	"partial_dimension_distribution", "partial_dimension_cardinality", "partial_index_generic_merge",
-	"partial_range_index_generate", "partial_index_generate", "single_phase_sub_task",
-	"index_parallel", "index_kinesis", "index_hadoop", "index_kafka",
-	"compact", "archive", "restore", "index", "kill", "move", "noop",
-}
-
-// TypeFromTaskID derives the task type from the shape of its ID where the
-// shape is unambiguous, and returns "" otherwise: query-...-worker<N>_<R>
-// is query_worker, query-... is query_controller, and <type>_... (after an
-// optional coordinator-issued_/api-issued_/overlord-issued_) is <type>.
-func TypeFromTaskID(id string) string {
-	if msqWorker.MatchString(id) {
-		return "query_worker"
-	}
-	if strings.HasPrefix(id, "query-") {
-		return "query_controller"
-	}
-	for _, p := range issuerPrefixes {
-		id = strings.TrimPrefix(id, p)
-	}
-	for _, t := range idTypes {
-		if strings.HasPrefix(id, t+"_") {
-			return t
-		}
-	}
-	return ""
-}
+// TypeFromTaskID derives the task type from the shape of its ID (see
+// druid.TypeFromTaskID).
+func TypeFromTaskID(id string) string { return druid.TypeFromTaskID(id) }
 
 // msqGroup is the group of an MSQ task: the controller's own ID, which is
 // also every worker's groupId.
