@@ -113,7 +113,7 @@ type Follower struct {
 	lines int64 // lines printed
 	seen  int64 // lines and pieces taken from the server, skipped or not
 	buf   []byte
-	hl    []byte               // a highlighted line
+	hl    []byte              // a highlighted line
 	pause func(time.Duration) // time.Sleep; tests count the pauses
 
 	requested   bool   // the first request was made

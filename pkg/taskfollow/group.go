@@ -93,7 +93,7 @@ type SelectOptions struct {
 
 // TooManyError refuses a selection larger than the streams allowed.
 type TooManyError struct {
-	Selection      string
+	Selection     string
 	Selected, Max int
 }
 
