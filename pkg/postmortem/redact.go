@@ -32,7 +32,7 @@ var (
 	credentialKey = regexp.MustCompile(`(?i)(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|jaas)`)
 	// keyValue is KEY=VALUE or KEY: VALUE (also "KEY" : "VALUE") with a
 	// credential-like KEY, on one line.
-	keyValue = regexp.MustCompile(`(?i)([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|jaas)[\w.-]*"?[ \t]*[:=][ \t]*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,;&"'}\]]+)`)
+	keyValue  = regexp.MustCompile(`(?i)([\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|jaas)[\w.-]*"?[ \t]*[:=][ \t]*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,;&"'}\]]+)`)
 	userInfo  = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@`)
 	authToken = regexp.MustCompile(`(?i)\b(bearer|basic)([ \t]+)[A-Za-z0-9._~+/=-]{8,}`)
 	awsKeyID  = regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)
@@ -236,6 +236,8 @@ func (r *Redactor) known() []string {
 	for s := range r.secrets {
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) || (len(out[i]) == len(out[j]) && out[i] < out[j]) })
+	sort.Slice(out, func(i, j int) bool {
+		return len(out[i]) > len(out[j]) || (len(out[i]) == len(out[j]) && out[i] < out[j])
+	})
 	return out
 }
