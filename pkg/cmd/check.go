@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 )
@@ -93,20 +95,14 @@ func (o *CheckOptions) Validate() error {
 
 // Run collects, evaluates and prints; the exit code is the report's.
 func (o *CheckOptions) Run(ctx context.Context) error {
-	loc := o.clients.locator(&o.task)
-	var ovl diagnose.StatusGetter
-	var ovlLogs diagnose.LogReader
-	if c, err := o.ovl.client(o.Globals, o.clients.Namespace); err != nil {
+	c, err := o.ovl.client(o.Globals, o.clients.Namespace)
+	if err != nil {
 		return err
-	} else if c != nil {
-		ovl, ovlLogs = c, c
 	}
-	obs := diagnose.Collect(ctx, o.clients.Kube, loc, o.TaskID, o.task.Container, ovl)
-	diagnose.CollectOverlordLog(ctx, o.clients.Kube, obs, ovlLogs, overlordlog.Selection{Namespace: obs.Namespace, Service: o.ovl.Service})
-	if ctx.Err() != nil {
-		return ctx.Err()
+	rep, err := runCheck(ctx, o.clients, &o.task, &o.ovl, c, o.TaskID)
+	if err != nil {
+		return err
 	}
-	rep := diagnose.Evaluate(obs)
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {
 			return err
@@ -119,6 +115,67 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 		return exitcode.New(code, fmt.Sprintf("check %s failed (exit %d)", firstFailed(rep), code), nil)
 	}
 	return nil
+}
+
+// runCheck collects and evaluates the checklist; ovl may be nil. The
+// report's first failed check links to `why` when the task failed, is
+// stuck or is misconfigured: the post-mortem says why.
+func runCheck(ctx context.Context, cl *Clients, task *taskFlags, ovlFlags *overlordFlags, ovl *overlord.Client, taskID string) (*diagnose.Report, error) {
+	var status diagnose.StatusGetter
+	var logs diagnose.LogReader
+	if ovl != nil {
+		status, logs = ovl, ovl
+	}
+	obs := diagnose.Collect(ctx, cl.Kube, cl.locator(task), taskID, task.Container, status)
+	diagnose.CollectOverlordLog(ctx, cl.Kube, obs, logs, overlordlog.Selection{Namespace: obs.Namespace, Service: ovlFlags.Service})
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	rep := diagnose.Evaluate(obs)
+	linkWhy(rep, whyCommand(rep.TaskID, rep.Namespace, task, ovlFlags))
+	return rep, nil
+}
+
+// linkWhy appends the `why` command to the first failed check's hint when
+// the verdict is a failure of the task (6), a stuck one (4) or a
+// misconfiguration (7); a refusal or an unknown task it cannot help with.
+func linkWhy(rep *diagnose.Report, cmd string) {
+	switch rep.ExitCode() {
+	case exitcode.ContainerFailed, exitcode.NotRunning, exitcode.Misconfigured:
+	default:
+		return
+	}
+	for i := range rep.Checks {
+		if c := &rep.Checks[i]; c.Status == diagnose.Fail {
+			if c.Hint != "" {
+				c.Hint += "; "
+			}
+			c.Hint += "why it failed, and the fix: " + cmd
+			return
+		}
+	}
+}
+
+// whyCommand is the `why` command line for the task, with the flags that
+// found it (never credentials: those come from a file or the environment).
+func whyCommand(taskID, namespace string, task *taskFlags, ovl *overlordFlags) string {
+	cmd := "kubectl druid-logs why " + taskID
+	if namespace != "" {
+		cmd += " -n " + namespace
+	}
+	if task.NamePrefix != "" {
+		cmd += " --name-prefix " + task.NamePrefix
+	}
+	if task.Container != "" && task.Container != druid.MainContainer {
+		cmd += " -c " + task.Container
+	}
+	switch {
+	case ovl.URL != "":
+		cmd += " --overlord " + ovl.URL
+	case ovl.Service != "":
+		cmd += " --overlord-service " + ovl.Service
+	}
+	return cmd
 }
 
 func firstFailed(rep *diagnose.Report) string {
