@@ -216,4 +216,3 @@ func safeFileName(id string) string {
 	}
 	return strings.TrimLeft(out, ".")
 }
-

@@ -79,7 +79,10 @@ func deadlineExceeded(v *view) *Finding {
 	deadline := "its activeDeadlineSeconds"
 	if j := v.ev.Job; j != nil && j.Spec.ActiveDeadlineSeconds != nil {
 		s := *j.Spec.ActiveDeadlineSeconds
-		deadline = fmt.Sprintf("its activeDeadlineSeconds (%d s = %s)", s, time.Duration(s)*time.Second)
+		deadline = fmt.Sprintf("its activeDeadlineSeconds (%d s)", s)
+		if s >= 60 {
+			deadline = fmt.Sprintf("its activeDeadlineSeconds (%d s = %s)", s, time.Duration(s)*time.Second)
+		}
 		if j.Status.StartTime != nil {
 			f.add("Job started %s", j.Status.StartTime.UTC().Format(time.RFC3339))
 		}
