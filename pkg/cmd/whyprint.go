@@ -112,6 +112,9 @@ func printFacts(w *whyWriter, f postmortem.Facts, now time.Time) {
 			w.more("%s", s)
 		}
 		for _, c := range p.Conditions {
+			if !strings.HasPrefix(c, "PodScheduled") {
+				c, _, _ = strings.Cut(c, ": ") // the message is the pod's, above
+			}
 			w.more("%s", c)
 		}
 	}
@@ -148,9 +151,9 @@ func printFacts(w *whyWriter, f postmortem.Facts, now time.Time) {
 		w.row(label, "%s %s %s %s: %s", e.LastSeen.Format(time.RFC3339), e.Object, e.Type, e.Reason, e.Message)
 	}
 	for _, l := range f.Logs {
-		head := fmt.Sprintf("%s: %d lines", l.Where, l.TotalLines)
+		head := fmt.Sprintf("%s: %s", l.Where, plural(int64(l.TotalLines), "line"))
 		if l.Truncated {
-			head = fmt.Sprintf("%s: the last %d lines read", l.Where, l.TotalLines)
+			head = fmt.Sprintf("%s: the last %s read", l.Where, plural(int64(l.TotalLines), "line"))
 		}
 		if len(l.Lines) < l.TotalLines {
 			head += fmt.Sprintf(", the last %d shown", len(l.Lines))

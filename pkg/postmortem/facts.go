@@ -67,12 +67,15 @@ func podFacts(p *corev1.Pod) *PodFacts {
 	pf := &PodFacts{Name: p.Name, Phase: string(p.Status.Phase), Reason: p.Status.Reason, Message: msg.OneLine(p.Status.Message),
 		Node: p.Spec.NodeName, IP: p.Status.PodIP, Conditions: []string{}, Containers: []ContainerFact{}}
 	for _, c := range p.Status.Conditions {
-		if c.Status != corev1.ConditionTrue || c.Type == corev1.DisruptionTarget {
+		// The conditions that explain a failure; Ready=False on a finished
+		// pod says nothing more than its phase.
+		if (c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse) || (c.Type == corev1.DisruptionTarget && c.Status == corev1.ConditionTrue) ||
+			(c.Type == corev1.PodInitialized && c.Status == corev1.ConditionFalse) {
 			pf.Conditions = append(pf.Conditions, condition(string(c.Type), string(c.Status), c.Reason, c.Message))
 		}
 	}
 	for _, c := range p.Spec.Containers {
-		cf := ContainerFact{Name: c.Name, State: "unknown", MemoryLimit: memoryLimit(&c)}
+		cf := ContainerFact{Name: c.Name, State: "not created", MemoryLimit: memoryLimit(&c)}
 		if cs := containerStatus(p, c.Name); cs != nil {
 			cf.Restarts = cs.RestartCount
 			switch s := cs.State; {

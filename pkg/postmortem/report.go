@@ -99,7 +99,7 @@ type PodFacts struct {
 // ContainerFact is one container's state.
 type ContainerFact struct {
 	Name string `json:"name"`
-	// State is "running", "waiting", "terminated" or "unknown".
+	// State is "running", "waiting", "terminated" or "not created".
 	State    string `json:"state"`
 	Reason   string `json:"reason,omitempty"`
 	ExitCode *int32 `json:"exitCode,omitempty"`

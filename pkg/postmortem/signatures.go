@@ -74,7 +74,10 @@ func oomKilled(v *view) *Finding {
 		return nil
 	}
 	limit := memoryLimit(v.spec)
-	f := &Finding{Cause: fmt.Sprintf("container %s was OOMKilled (exit %d): the peon used more memory than its limit %s", v.name, t.ExitCode, orText(limit, "(none: the node ran out)"))}
+	f := &Finding{Cause: fmt.Sprintf("container %s was OOMKilled (exit %d): the peon used more memory than its limit %s", v.name, t.ExitCode, limit)}
+	if limit == "" {
+		f.Cause = fmt.Sprintf("container %s was OOMKilled (exit %d): it has no memory limit, so the node itself ran out of memory", v.name, t.ExitCode)
+	}
 	f.add("container %s terminated: OOMKilled, exit %d%s", v.name, t.ExitCode, finishedAgo(t.FinishedAt.Time, v.ev.Now))
 	if limit != "" {
 		f.add("memory limit %s", limit)
@@ -203,4 +206,4 @@ func shorten(s string, n int) string {
 }
 
 // javaException finds a qualified Java exception or error class.
-var javaException = regexp.MustCompile(`\b[a-z][\w$]*(?:\.[\w$]+)+(?:Exception|Error)\b`)
+var javaException = regexp.MustCompile(`\b[a-z][\w$]*(?:\.[\w$]+)*\.(?:[\w$]*(?:Exception|Error)|ISE|IAE|UOE|RE)\b`)

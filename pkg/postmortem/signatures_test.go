@@ -177,3 +177,22 @@ func TestSignatures(t *testing.T) {
 		})
 	}
 }
+
+func TestTheFirstJavaExceptionIsTheLead(t *testing.T) {
+	tests := []struct {
+		line string
+		want bool
+	}{
+		{"java.lang.IllegalArgumentException: Unknown type[kafkaa]", true},
+		{"org.apache.druid.java.util.common.ISE: Unknown type[kafkaa]", true},
+		{"Caused by: org.apache.druid.java.util.common.IAE: bad interval", true},
+		{"java.lang.OutOfMemoryError: Metaspace", true},
+		{"2026-11-26T21:14:28,000 INFO [main] org.apache.druid.cli.CliPeon - Starting", false},
+		{"INFO org.apache.druid.server.initialization.jetty.JettyServerModule - Starting Jetty Server...", false},
+	}
+	for _, tt := range tests {
+		if got := javaException.MatchString(tt.line); got != tt.want {
+			t.Errorf("%q: %v, want %v", tt.line, got, tt.want)
+		}
+	}
+}
