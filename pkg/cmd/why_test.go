@@ -18,7 +18,7 @@ var whyNow = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
 func sampleWhy(outcome postmortem.Outcome) *postmortem.Report {
 	code := int32(137)
 	rep := &postmortem.Report{TaskID: "query-oom", Namespace: "druid", Outcome: outcome,
-		Verdict: "FAILED: container main was OOMKilled (exit 137): the peon used more memory than its limit 2Gi",
+		Verdict:   "FAILED: container main was OOMKilled (exit 137): the peon used more memory than its limit 2Gi",
 		Signature: "oom-killed", Known: true, Fix: []string{"raise the memory limit"},
 		Findings: []postmortem.Finding{
 			{Signature: "oom-killed", Title: "container OOMKilled", Cause: "container main was OOMKilled", Evidence: []string{"container main terminated: OOMKilled, exit 137"},
