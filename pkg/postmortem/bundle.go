@@ -83,7 +83,11 @@ func Assemble(ev *Evidence, rep *Report, x Extra, header []string) *Bundle {
 	events := &corev1.EventList{TypeMeta: metav1.TypeMeta{Kind: "List", APIVersion: "v1"}}
 	events.Items = append(append(events.Items, ev.JobEvents...), ev.PodEvents...)
 	if len(events.Items) > 0 {
-		b.add("events.yaml", fmt.Sprintf("%d events of the Job and the pod", len(events.Items)), r.Text(mustYAML(events)))
+		about := fmt.Sprintf("%d events of the Job and the pod", len(events.Items))
+		if len(events.Items) == 1 {
+			about = "1 event of the Job and the pod"
+		}
+		b.add("events.yaml", about, r.Text(mustYAML(events)))
 	} else {
 		b.miss("events.yaml", "no events (Kubernetes keeps them about an hour)")
 	}
