@@ -201,7 +201,9 @@ func successReason(v *view) string {
 func unknownVerdict(v *view) (string, int) {
 	ev := v.ev
 	for _, u := range ev.Unread {
-		if u.Code == exitcode.Forbidden || u.Code == exitcode.Error {
+		// Only the lookups that could have hidden the task decide; a
+		// refused side source (events, a log) does not.
+		if (u.What == WhatJob || u.What == WhatOverlordStatus) && (u.Code == exitcode.Forbidden || u.Code == exitcode.Error) {
 			return fmt.Sprintf("UNKNOWN: could not read the %s: %s", u.What, u.Reason), u.Code
 		}
 	}

@@ -31,6 +31,12 @@ type Overlord interface {
 	TaskPayload(ctx context.Context, id string) ([]byte, error)
 }
 
+// The names of the lookups that decide whether anything is known of a task.
+const (
+	WhatJob            = "Job"
+	WhatOverlordStatus = "Overlord status"
+)
+
 // Options say how much Gather reads.
 type Options struct {
 	// Container is the task's container ("main").
@@ -65,7 +71,7 @@ func Gather(ctx context.Context, kc kube.Interface, loc *locate.Locator, ovl Ove
 	case errors.As(err, &amb):
 		return nil, err
 	case err != nil:
-		g.unread("Job", err)
+		g.unread(WhatJob, err)
 	default:
 		ev.Namespace, ev.Job, ev.Pod, ev.PodCount, ev.Rule = res.Namespace, res.Job, res.Pod, res.PodCount, res.Rule
 	}
@@ -150,7 +156,7 @@ func (g *gatherer) overlordStatus() {
 	case errors.As(err, &nf):
 		g.ev.Overlord.NotFound = true
 	case err != nil:
-		g.unread("Overlord status", err)
+		g.unread(WhatOverlordStatus, err)
 	default:
 		g.ev.Overlord.Status = st.Status
 	}
@@ -221,7 +227,7 @@ func (g *gatherer) document(what string, get func(context.Context, string) ([]by
 	var nd *overlord.NoDocumentError
 	switch {
 	case errors.As(err, &nd):
-		g.addUnread(what, "404: "+orText(nd.Message, "the Overlord does not know the task"), 0)
+		g.addUnread(what, "the Overlord answered 404: "+orText(nd.Message, "no such document"), 0)
 	case err != nil:
 		g.unread(what, err)
 	}

@@ -143,9 +143,15 @@ func TestSignatures(t *testing.T) {
 
 		{"nothing known because the API refused", func() *Evidence {
 			ev := evidence(nil, nil, nil)
-			ev.Unread = []Unread{{What: "job", Reason: `jobs.batch is forbidden: User "u" cannot list resource "jobs"`, Code: exitcode.Forbidden}}
+			ev.Unread = []Unread{{What: WhatJob, Reason: `jobs.batch is forbidden: User "u" cannot list resource "jobs"`, Code: exitcode.Forbidden}}
 			return ev
 		}, "", Unknown, exitcode.Forbidden, "could not", "", "", nil},
+
+		{"a refused side source does not hide the task: still nothing known", func() *Evidence {
+			ev := evidence(nil, nil, nil)
+			ev.Unread = []Unread{{What: "events of Job " + jobName, Reason: "events is forbidden", Code: exitcode.Forbidden}}
+			return ev
+		}, "", Unknown, exitcode.NotFound, "nothing is known", "", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
