@@ -167,8 +167,8 @@ func noMainContainer(v *view) *Finding {
 	if tmpl != "" {
 		f.add("pod template (task.jobTemplate): %s", tmpl)
 	}
-	if line, ok := v.lineWith("did not report any logs"); ok {
-		f.add("the Overlord saved only its placeholder: %s", shorten(line, 200))
+	if _, ok := v.lineWith("did not report any logs"); ok {
+		f.add("the Overlord saved only its placeholder log (\"did not report any logs\")")
 	}
 	where := "the pod template"
 	if tmpl != "" {

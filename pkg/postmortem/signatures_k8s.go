@@ -32,10 +32,17 @@ func evicted(v *view) *Finding {
 			}
 		}
 	}
+	node := "NODE"
+	if v.ev.Pod != nil && v.ev.Pod.Spec.NodeName != "" {
+		node = v.ev.Pod.Spec.NodeName
+	}
 	for _, e := range v.events {
 		if e.Reason == "Evicted" {
 			f.add("event Evicted on %s/%s: %s", e.InvolvedObject.Kind, e.InvolvedObject.Name, msg.OneLine(e.Message))
 			why = orText(why, e.Message)
+			if node == "NODE" && e.Source.Host != "" {
+				node = e.Source.Host // the kubelet that evicted it
+			}
 		}
 	}
 	if len(f.Evidence) == 0 {
@@ -45,13 +52,9 @@ func evicted(v *view) *Finding {
 	if first := firstSentence(why); first != "" {
 		f.Cause += ": " + first
 	}
-	if line, ok := v.lineWith("did not report any logs"); ok {
+	if _, ok := v.lineWith("did not report any logs"); ok {
 		f.Cause += "; it pushed neither its status nor its log"
-		f.add("the Overlord saved only its placeholder: %s", shorten(line, 200))
-	}
-	node := "NODE"
-	if v.ev.Pod != nil && v.ev.Pod.Spec.NodeName != "" {
-		node = v.ev.Pod.Spec.NodeName
+		f.add("the Overlord saved only its placeholder log (\"did not report any logs\")")
 	}
 	f.Fix = []string{
 		"set the peon's memory and ephemeral-storage requests equal to its limits (Guaranteed QoS): the kubelet evicts such pods last",

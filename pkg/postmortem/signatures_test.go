@@ -63,8 +63,9 @@ func TestSignatures(t *testing.T) {
 		{"evicted pod already deleted: its events still tell", func() *Evidence {
 			ev := evidence(nil, nil, ovl(overlord.StatusFailed, peonNoStatus), storedLog(placeholder))
 			ev.PodEvents = []corev1.Event{event("Pod", podName, corev1.EventTypeWarning, "Evicted", evictMsg)}
+			ev.PodEvents[0].Source.Host = "node-b"
 			return ev
-		}, "evicted", Failed, exitcode.ContainerFailed, "evicted", "event Evicted", "15527", []string{"no-logs"}},
+		}, "evicted", Failed, exitcode.ContainerFailed, "evicted", "event Evicted", "kubectl describe node node-b", []string{"no-logs"}},
 
 		{"deadline exceeded: the Job controller killed the pod", func() *Evidence {
 			ev := evidence(peonJob(jobCond(batchv1.JobFailureTarget, "DeadlineExceeded", "Job was active longer than specified deadline"),
