@@ -159,7 +159,11 @@ func (o *BundleOptions) Run(ctx context.Context) error {
 		for _, f := range b.Files {
 			size += len(f.Data)
 		}
-		fmt.Fprintf(o.ErrOut, "wrote %s: %d files, %d bytes before compression; %d not included (see MANIFEST)\n", o.File, len(b.Files)+1, size, len(b.Missing))
+		missing := ""
+		if len(b.Missing) > 0 {
+			missing = fmt.Sprintf("; %d not included (see MANIFEST)", len(b.Missing))
+		}
+		fmt.Fprintf(o.ErrOut, "wrote %s: %d files, %d bytes before compression%s\n", o.File, len(b.Files)+1, size, missing)
 	}
 	fmt.Fprintln(o.ErrOut, rep.Verdict)
 	return nil
