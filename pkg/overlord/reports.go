@@ -24,6 +24,7 @@ type NoDocumentError struct {
 	Message string
 }
 
+// Error says which document is missing, with Druid's words.
 func (e *NoDocumentError) Error() string {
 	msg := e.Message
 	if msg == "" {

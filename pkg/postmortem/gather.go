@@ -281,6 +281,7 @@ type tail struct {
 	total int64
 }
 
+// Write keeps p's bytes, dropping the oldest beyond the limit; it never fails.
 func (t *tail) Write(p []byte) (int, error) {
 	t.total += int64(len(p))
 	t.buf = append(t.buf, p...)
