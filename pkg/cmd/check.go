@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -9,7 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 )
@@ -98,41 +101,31 @@ func (o *CheckOptions) Validate() error {
 
 // Run collects, evaluates and prints; the exit code is the report's.
 func (o *CheckOptions) Run(ctx context.Context) error {
-	loc := o.clients.locator(&o.task)
-	var ovl diagnose.StatusGetter
-	var ovlLogs diagnose.LogReader
-	if c, err := o.ovl.client(o.Globals, o.clients.Namespace); err != nil {
+	c, err := o.ovl.client(o.Globals, o.clients.Namespace)
+	if err != nil {
 		return err
-	} else if c != nil {
-		ovl, ovlLogs = c, c
 	}
-	id, err := o.arg.taskID(ctx, loc, o.note)
+	id, err := o.arg.taskID(ctx, o.clients.locator(&o.task), o.note)
 	if err != nil {
 		return err
 	}
 	o.TaskID = id
-	obs := diagnose.Collect(ctx, o.clients.Kube, loc, o.TaskID, o.task.Container, ovl)
-	if obs.Res != nil {
-		noteFrom(obs.Res, o.note)
-		o.TaskID = obs.Res.TaskID
-	}
-	diagnose.CollectOverlordLog(ctx, o.clients.Kube, obs, ovlLogs, overlordlog.Selection{Namespace: obs.Namespace, Service: o.ovl.Service})
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if diagnose.LearnedNothing(obs) {
+	rep, err := runCheck(ctx, o.clients, &o.task, &o.ovl, c, o.TaskID, o.note)
+	var nothing *learnedNothingError
+	if errors.As(err, &nothing) {
 		// Nothing to report: one error line (exit 1, or 5 when the
 		// credentials were refused); a script asking for JSON still gets a
 		// report, with state UNKNOWN.
-		e := classify(obs.ResolveErr).(*exitcode.Err)
 		if o.Output != "" {
-			if err := printStructured(o.Out, o.Output, diagnose.Unreachable(o.TaskID, obs.Namespace, e, e.Code)); err != nil {
+			if err := printStructured(o.Out, o.Output, nothing.report); err != nil {
 				return err
 			}
 		}
-		return e
+		return nothing.err
 	}
-	rep := diagnose.Evaluate(obs)
+	if err != nil {
+		return err
+	}
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {
 			return err
@@ -146,6 +139,75 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 		return exitcode.New(code, fmt.Sprintf("check %s failed (exit %d)", firstFailed(rep), code), nil)
 	}
 	return nil
+}
+
+// runCheck collects and evaluates the checklist; ovl may be nil. The
+// report's first failed check links to `why` when the task failed, is
+// stuck or is misconfigured: the post-mortem says why.
+func runCheck(ctx context.Context, cl *Clients, task *taskFlags, ovlFlags *overlordFlags, ovl *overlord.Client, taskID string,
+	note func(string, ...any)) (*diagnose.Report, error) {
+	var status diagnose.StatusGetter
+	var logs diagnose.LogReader
+	if ovl != nil {
+		status, logs = ovl, ovl
+	}
+	obs := diagnose.Collect(ctx, cl.Kube, cl.locator(task), taskID, task.Container, status)
+	if obs.Res != nil {
+		noteFrom(obs.Res, note)
+	}
+	if diagnose.LearnedNothing(obs) {
+		e := classify(obs.ResolveErr).(*exitcode.Err)
+		return nil, &learnedNothingError{err: e, report: diagnose.Unreachable(taskID, obs.Namespace, e, e.Code)}
+	}
+	diagnose.CollectOverlordLog(ctx, cl.Kube, obs, logs, overlordlog.Selection{Namespace: obs.Namespace, Service: ovlFlags.Service})
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	rep := diagnose.Evaluate(obs)
+	linkWhy(rep, whyCommand(rep.TaskID, rep.Namespace, task, ovlFlags))
+	return rep, nil
+}
+
+// linkWhy appends the `why` command to the first failed check's hint when
+// the verdict is a failure of the task (6), a stuck one (4) or a
+// misconfiguration (7); a refusal or an unknown task it cannot help with.
+func linkWhy(rep *diagnose.Report, cmd string) {
+	switch rep.ExitCode() {
+	case exitcode.ContainerFailed, exitcode.NotRunning, exitcode.Misconfigured:
+	default:
+		return
+	}
+	for i := range rep.Checks {
+		if c := &rep.Checks[i]; c.Status == diagnose.Fail {
+			if c.Hint != "" {
+				c.Hint += "; "
+			}
+			c.Hint += "why it failed, and the fix: " + cmd
+			return
+		}
+	}
+}
+
+// whyCommand is the `why` command line for the task, with the flags that
+// found it (never credentials: those come from a file or the environment).
+func whyCommand(taskID, namespace string, task *taskFlags, ovl *overlordFlags) string {
+	cmd := "kubectl druid-logs why " + taskID
+	if namespace != "" {
+		cmd += " -n " + namespace
+	}
+	if task.NamePrefix != "" {
+		cmd += " --name-prefix " + task.NamePrefix
+	}
+	if task.Container != "" && task.Container != druid.MainContainer {
+		cmd += " -c " + task.Container
+	}
+	switch {
+	case ovl.URL != "":
+		cmd += " --overlord " + ovl.URL
+	case ovl.Service != "":
+		cmd += " --overlord-service " + ovl.Service
+	}
+	return cmd
 }
 
 func firstFailed(rep *diagnose.Report) string {
@@ -221,3 +283,14 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// learnedNothingError is a check that could not ask the API server
+// anything: the error to exit with, and the UNKNOWN report for -o json.
+type learnedNothingError struct {
+	err    *exitcode.Err
+	report *diagnose.Report
+}
+
+func (e *learnedNothingError) Error() string { return e.err.Error() }
+
+func (e *learnedNothingError) Unwrap() error { return e.err }

@@ -110,3 +110,47 @@ func TestReportIntoABufferIsPlain(t *testing.T) {
 		t.Fatalf("report into a buffer:\n%s", out.String())
 	}
 }
+
+func TestCheckLinksToWhyWhenTheTaskFailed(t *testing.T) {
+	withFail := func(id string) *diagnose.Report {
+		rep := &diagnose.Report{TaskID: "query-oom", Namespace: "druid"}
+		for _, c := range []string{"job", "pod", "running", "container", "logs", "permissions", "terminated"} {
+			st := diagnose.OK
+			if c == id {
+				st = diagnose.Fail
+			}
+			rep.Checks = append(rep.Checks, diagnose.Check{ID: c, Status: st, Code: map[string]int{"terminated": 6, "running": 4, "container": 7, "permissions": 5, "job": 3}[c],
+				Message: c, Evidence: []string{}, Hint: "kubectl describe pod -n druid p"})
+		}
+		return rep
+	}
+	ovl := &overlordFlags{URL: "https://druid-overlord.druid:8281"}
+	tests := []struct {
+		name   string
+		failed string
+		want   string // in the failed check's hint; "" = no link
+	}{
+		{"a failed container links to why", "terminated", "why it failed, and the fix: kubectl druid-logs why query-oom -n druid --overlord https://druid-overlord.druid:8281"},
+		{"a stuck pending pod links to why", "running", "kubectl druid-logs why query-oom"},
+		{"a template without main links to why", "container", "kubectl druid-logs why query-oom"},
+		{"a refusal does not: why cannot read more", "permissions", ""},
+		{"an unknown task does not", "job", ""},
+		{"a healthy task does not", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := withFail(tt.failed)
+			linkWhy(rep, whyCommand(rep.TaskID, rep.Namespace, &taskFlags{Container: "main"}, ovl))
+			all := ""
+			for _, c := range rep.Checks {
+				all += c.Hint + "\n"
+			}
+			switch {
+			case tt.want == "" && strings.Contains(all, "druid-logs why"):
+				t.Fatalf("linked to why:\n%s", all)
+			case tt.want != "" && !strings.Contains(all, tt.want):
+				t.Fatalf("hints lack %q:\n%s", tt.want, all)
+			}
+		})
+	}
+}

@@ -71,6 +71,7 @@ container, surviving dropped streams with no line lost or repeated.
 		NewCmdJobName(g),
 		NewCmdList(g),
 		NewCmdTrace(g),
+		NewCmdWhy(g), NewCmdBundle(g),
 		NewCmdVersion(streams),
 	)
 	registerCompletions(root, g)

@@ -1,6 +1,6 @@
 // Package overlord is a small client for the Apache Druid Overlord's task
 // API (base path /druid/indexer/v1): one task's status, its log from a byte
-// offset, and task lists by state.
+// offset, its reports and payload as raw JSON, and task lists by state.
 //
 // It owns the JSON model of TaskStatusPlus and the interpretation of a
 // status (finished, pending, running, waiting), including Druid's known

@@ -28,6 +28,8 @@ func (s *Sim) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET "+BasePath+"/task/{id}/status", s.status)
 	m.HandleFunc("GET "+BasePath+"/task/{id}/log", s.log)
+	m.HandleFunc("GET "+BasePath+"/task/{id}/reports", s.taskReports)
+	m.HandleFunc("GET "+BasePath+"/task/{id}", s.taskPayload)
 	m.HandleFunc("GET "+BasePath+"/tasks", func(w http.ResponseWriter, r *http.Request) {
 		s.list(w, r, r.URL.Query().Get("state"), "max")
 	})

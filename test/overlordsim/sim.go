@@ -1,7 +1,7 @@
 // Package overlordsim simulates the Apache Druid Overlord's task API for
-// tests: task statuses, task logs with Druid's offset rules, the task lists
-// by state, the 404 bodies of Druid 34 and earlier or 35 and later, and
-// basic or bearer authentication. It is an http.Handler, so unit tests
+// tests: task statuses, task logs with Druid's offset rules, task reports
+// and payloads, the task lists by state, the 404 bodies of Druid 34 and
+// earlier or 35 and later, and basic or bearer authentication. It is an http.Handler, so unit tests
 // mount it on httptest and end-to-end tests can serve it from a process.
 //
 // Its JSON model is written here from Druid's field names, independently of
@@ -111,6 +111,8 @@ type Sim struct {
 	mu       sync.Mutex
 	tasks    map[string]Task
 	logs     map[string][]byte
+	reports  map[string][]byte
+	payloads map[string][]byte
 	requests []Request
 }
 
@@ -119,7 +121,7 @@ func New(cfg Config) *Sim {
 	if cfg.Version == 0 {
 		cfg.Version = Druid34
 	}
-	s := &Sim{cfg: cfg, tasks: map[string]Task{}, logs: map[string][]byte{}}
+	s := &Sim{cfg: cfg, tasks: map[string]Task{}, logs: map[string][]byte{}, reports: map[string][]byte{}, payloads: map[string][]byte{}}
 	s.routes()
 	return s
 }

@@ -1,0 +1,152 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/postmortem"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
+)
+
+// What `why` reads of each log: enough lines for the signatures (an
+// OutOfMemoryError is rarely the last line), bounded in bytes.
+const (
+	whyTailLines = 2000
+	whyLogBytes  = 1 << 20
+)
+
+// WhyOptions are the flags of `why`.
+type WhyOptions struct {
+	*Globals
+	task    taskFlags
+	ovl     overlordFlags
+	Output  string
+	Tail    int
+	TaskID  string
+	arg     taskArg
+	clients *Clients
+}
+
+// NewCmdWhy builds `why TASK_ID`.
+func NewCmdWhy(g *Globals) *cobra.Command {
+	o := &WhyOptions{Globals: g}
+	cmd := &cobra.Command{
+		Use:   "why TASK_ID",
+		Short: "Say why a Druid task failed: the verdict, the evidence and the fix",
+		Long: `Gather what still exists of a task (its Job and pod, their events, the Overlord's
+status and errorMsg with --overlord, the last lines of its log from the pod, its previous
+container or Druid's task-log storage, the task.jobTemplate annotation), match Druid's known
+failure signatures, and print the verdict first (one line), then the evidence, then the fix.
+
+Signatures: oom-killed, evicted, deadline-exceeded, direct-memory, heap-oom, image-pull,
+never-scheduled, launch-failed, no-main-container, status-not-pushed, no-logs; and the
+generic container-error, job-failed and task-failed. An unknown failure says so and shows
+the evidence.
+
+Exit code: 6 the task failed, 0 it succeeded, 4 it is still pending or running (nothing
+failed yet; a stuck pod's cause is named), 7 its pod has no container "main", 3 nothing is
+known of it anywhere, 5 the API refused (or the Overlord did), 1 another error.
+-o json|yaml prints the report (docs/why.schema.json).`,
+		Example: `  kubectl druid-logs why index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n druid
+  kubectl druid-logs why query-abc123 -n druid --overlord https://druid-overlord.druid:8281
+  kubectl druid-logs why query-abc123 -o json | jq -r .verdict`,
+		Args:              exactTaskID,
+		ValidArgsFunction: completeTaskIDs(g),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
+		},
+	}
+	o.task.addFlags(cmd.Flags())
+	o.ovl.addFlags(cmd.Flags())
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: a report for people)")
+	cmd.Flags().IntVar(&o.Tail, "tail", 20, "Log lines to show from each log read (0: none)")
+	return cmd
+}
+
+// Complete takes the task ID and builds the clients.
+func (o *WhyOptions) Complete(args []string) error {
+	a, cl, err := o.taskClients(args[0], o.Output)
+	if err != nil {
+		return err
+	}
+	o.arg, o.clients = a, cl
+	return nil
+}
+
+// Validate checks the flags.
+func (o *WhyOptions) Validate() error {
+	if o.task.Container == "" {
+		return exitcode.New(exitcode.Usage, "--container must not be empty", nil)
+	}
+	if o.Tail < 0 {
+		return exitcode.New(exitcode.Usage, fmt.Sprintf("--tail must be 0 or more, got %d", o.Tail), nil)
+	}
+	return nil
+}
+
+// Run gathers, diagnoses and prints; the exit code is the verdict's.
+func (o *WhyOptions) Run(ctx context.Context) error {
+	ovl, err := o.ovl.client(o.Globals, o.clients.Namespace)
+	if err != nil {
+		return err
+	}
+	if o.TaskID, err = o.arg.taskID(ctx, o.clients.locator(&o.task), o.note); err != nil {
+		return err
+	}
+	ev, err := gatherTask(ctx, o.clients, &o.task, ovl, o.TaskID, postmortem.Options{
+		Container: o.task.Container, LogBytes: whyLogBytes, TailLines: whyTailLines})
+	if err != nil {
+		return err
+	}
+	rep := postmortem.Diagnose(ev, o.Tail)
+	if o.Output != "" {
+		if err := printStructured(o.Out, o.Output, rep); err != nil {
+			return err
+		}
+	} else {
+		printWhy(o.Out, rep, ev.Now, termstyle.UseColor(o.Out, termstyle.Auto))
+	}
+	return whyExit(rep)
+}
+
+// gatherTask reads the task's evidence; ovl may be nil.
+func gatherTask(ctx context.Context, cl *Clients, task *taskFlags, ovl *overlord.Client, taskID string, opts postmortem.Options) (*postmortem.Evidence, error) {
+	var o postmortem.Overlord
+	if ovl != nil {
+		o = ovl
+	}
+	cl.Debugf("why: gathering the evidence of %s", taskID)
+	return postmortem.Gather(ctx, cl.Kube, cl.locator(task), o, taskID, opts)
+}
+
+// whyExit turns the verdict into the command's exit: nil for a success,
+// else the code with a one-line message (the report is on stdout).
+func whyExit(rep *postmortem.Report) error {
+	switch rep.Outcome {
+	case postmortem.Succeeded:
+		if rep.ExitCode == exitcode.OK {
+			return nil
+		}
+		return exitcode.New(rep.ExitCode, fmt.Sprintf("task %s succeeded, but %s (exit %d)", rep.TaskID, rep.Signature, rep.ExitCode), nil)
+	case postmortem.Failed:
+		what := "an unknown cause"
+		if rep.Signature != "" {
+			what = rep.Signature
+		}
+		return exitcode.New(rep.ExitCode, fmt.Sprintf("task %s failed: %s (exit %d)", rep.TaskID, what, rep.ExitCode), nil)
+	case postmortem.Running, postmortem.Pending:
+		return exitcode.New(rep.ExitCode, fmt.Sprintf("task %s has not failed: it is %s (exit %d)", rep.TaskID, rep.Outcome, rep.ExitCode), nil)
+	}
+	return exitcode.New(rep.ExitCode, fmt.Sprintf("%s (exit %d)", strings.TrimPrefix(rep.Verdict, "UNKNOWN: "), rep.ExitCode), nil)
+}
