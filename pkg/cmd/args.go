@@ -11,6 +11,7 @@ import (
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
 
 // exactTaskID requires exactly one TASK_ID argument.
@@ -63,6 +64,44 @@ func (g *Globals) taskClients(arg, output string) (taskArg, *Clients, error) {
 	}
 	cl, err := g.newClients()
 	return a, cl, err
+}
+
+// taskClientsAcross is taskClients for the commands that search several
+// contexts: with --context a,b or --all-contexts it returns the contexts
+// and no clients (pickContext finds the task's cluster in Run).
+func (g *Globals) taskClientsAcross(arg, output string) (taskArg, *Clients, []string, error) {
+	names, err := g.contexts()
+	if err != nil || names == nil {
+		a, cl, err := g.taskClients(arg, output)
+		return a, cl, nil, err
+	}
+	a, err := parseTaskArg(arg)
+	if err != nil {
+		return a, nil, nil, err
+	}
+	return a, nil, names, checkOutputFormat(output, "json", "yaml")
+}
+
+// pickContext finds, across the contexts, the cluster that has the task
+// and returns its clients and the task's ID as the argument. An Overlord
+// (--overlord URL) may name the cluster directly.
+func (g *Globals) pickContext(ctx context.Context, names []string, arg taskArg, task *taskFlags, ovl *overlordFlags) (taskArg, *Clients, error) {
+	if ovl.Service != "" {
+		return arg, nil, exitcode.New(exitcode.Usage, "--overlord-service goes through one cluster's API server: with several contexts use --overlord URL", nil)
+	}
+	var o *overlord.Client
+	if ovl.URL != "" {
+		c, err := ovl.client(g, "")
+		if err != nil {
+			return arg, nil, err
+		}
+		o = c
+	}
+	cl, id, err := g.locateAcross(ctx, names, arg, task, o)
+	if err != nil {
+		return arg, nil, err
+	}
+	return taskArg{ref: druid.TaskRef{Kind: druid.RefTaskID, Value: id}}, cl, nil
 }
 
 // note prints a status line on stderr unless --quiet.

@@ -20,14 +20,15 @@ import (
 // CheckOptions are the flags of `check`.
 type CheckOptions struct {
 	*Globals
-	task    taskFlags
-	ovl     overlordFlags
-	Output  string
-	NoEmoji bool
-	Color   string
-	TaskID  string
-	arg     taskArg
-	clients *Clients
+	task     taskFlags
+	ovl      overlordFlags
+	Output   string
+	NoEmoji  bool
+	Color    string
+	TaskID   string
+	arg      taskArg
+	clients  *Clients
+	contexts []string // several contexts: the task's is found in Run
 }
 
 // NewCmdCheck builds `check TASK_ID`.
@@ -79,11 +80,11 @@ checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
 
 // Complete reads the task argument and builds the clients.
 func (o *CheckOptions) Complete(args []string) error {
-	a, cl, err := o.taskClients(args[0], o.Output)
+	a, cl, names, err := o.taskClientsAcross(args[0], o.Output)
 	if err != nil {
 		return err
 	}
-	o.arg, o.clients = a, cl
+	o.arg, o.clients, o.contexts = a, cl, names
 	return nil
 }
 
@@ -101,6 +102,13 @@ func (o *CheckOptions) Validate() error {
 
 // Run collects, evaluates and prints; the exit code is the report's.
 func (o *CheckOptions) Run(ctx context.Context) error {
+	if o.contexts != nil {
+		a, cl, err := o.pickContext(ctx, o.contexts, o.arg, &o.task, &o.ovl)
+		if err != nil {
+			return err
+		}
+		o.arg, o.clients = a, cl
+	}
 	c, err := o.ovl.client(o.Globals, o.clients.Namespace)
 	if err != nil {
 		return err

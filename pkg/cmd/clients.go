@@ -23,19 +23,43 @@ type Clients struct {
 	Namespace string
 	// Debugf prints a --debug marker (a no-op without --debug).
 	Debugf func(format string, args ...any)
+	// Context is the kubeconfig context, when several are used.
+	Context string
 }
 
-// clients builds the API clients from the kubeconfig flags. No discovery
-// and no API request happens here.
+// newClients builds the API clients from the kubeconfig flags. No
+// discovery and no API request happens here.
 func (g *Globals) newClients() (*Clients, error) {
-	if err := noCluster(g.ConfigFlags); err != nil {
+	if names, err := g.contexts(); err != nil {
+		return nil, err
+	} else if names != nil {
+		return nil, exitcode.New(exitcode.Usage, "this command reads one cluster: pass one --context "+
+			"(several contexts, or --all-contexts, go with follow, check, status and list)", nil)
+	}
+	return g.clientsFrom(g.ConfigFlags)
+}
+
+// clientsFor builds the clients of one kubeconfig context (several
+// clusters): its own server, credentials and namespace, unless -n names one.
+func (g *Globals) clientsFor(context string) (*Clients, error) {
+	kf := &KubeFlags{KubeConfig: g.ConfigFlags.KubeConfig, Overrides: g.ConfigFlags.Overrides}
+	kf.Overrides.CurrentContext = context
+	cl, err := g.clientsFrom(kf)
+	if cl != nil {
+		cl.Context = context
+	}
+	return cl, err
+}
+
+func (g *Globals) clientsFrom(kf *KubeFlags) (*Clients, error) {
+	if err := noCluster(kf); err != nil {
 		return nil, err
 	}
-	ns, _, err := g.ConfigFlags.ToRawKubeConfigLoader().Namespace()
+	ns, _, err := kf.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, kubeconfigError(err)
 	}
-	cfg, err := g.ConfigFlags.ToRESTConfig()
+	cfg, err := kf.ToRESTConfig()
 	if err != nil {
 		return nil, kubeconfigError(err)
 	}

@@ -40,6 +40,7 @@ type FollowOptions struct {
 	filter        filterFlags
 
 	cfg    taskfollow.Config
+	multi  []string // several contexts (--context a,b or --all-contexts)
 	status *statusOut
 	color  bool
 }
@@ -119,18 +120,8 @@ func (o *FollowOptions) Complete(args []string) error {
 		}
 		o.arg = arg
 	}
-	c, err := o.newClients()
-	if err != nil {
-		return err
-	}
-	ovl, err := o.ovl.client(o.Globals, c.Namespace)
-	if err != nil {
-		return err
-	}
 	o.status = &statusOut{errOut: o.ErrOut, quiet: o.Quiet}
 	o.cfg = taskfollow.Config{
-		Locator:   c.locator(&o.task),
-		Kube:      c.Kube,
 		Container: o.task.Container,
 		PodPrefix: o.Prefix,
 		Wait:      o.Wait,
@@ -139,8 +130,29 @@ func (o *FollowOptions) Complete(args []string) error {
 		Out:       o.Out,
 		Notify:    o.status.Notify,
 		Progress:  o.status.Progress,
-		Debugf:    c.Debugf,
 	}
+	names, err := o.contexts()
+	if err != nil {
+		return err
+	}
+	if names != nil {
+		o.multi = names // each context's clients are built in Run
+		return nil
+	}
+	c, err := o.newClients()
+	if err != nil {
+		return err
+	}
+	return o.useClients(c)
+}
+
+// useClients points the engine at one cluster.
+func (o *FollowOptions) useClients(c *Clients) error {
+	ovl, err := o.ovl.client(o.Globals, c.Namespace)
+	if err != nil {
+		return err
+	}
+	o.cfg.Locator, o.cfg.Kube, o.cfg.Debugf, o.cfg.Overlord = c.locator(&o.task), c.Kube, c.Debugf, nil
 	if ovl != nil {
 		o.cfg.Overlord = ovl
 	}
@@ -210,11 +222,27 @@ func (o *FollowOptions) Run(ctx context.Context) error {
 	o.color = termstyle.UseColor(o.Out, mode)
 	paint := func(label string) string { return termstyle.Label(label, o.color) }
 	if o.sel.active() {
-		res, err := o.sel.follow(ctx, o.cfg, paint)
+		var res *taskfollow.GroupResult
+		var err error
+		if o.multi != nil {
+			res, err = o.followAcross(ctx, paint)
+		} else {
+			res, err = o.sel.follow(ctx, o.cfg, paint)
+		}
 		if err != nil {
 			return err
 		}
 		return o.groupOutcome(res)
+	}
+	if o.multi != nil {
+		a, cl, err := o.pickContext(ctx, o.multi, o.arg, &o.task, &o.ovl)
+		if err != nil {
+			return err
+		}
+		if err := o.useClients(cl); err != nil {
+			return err
+		}
+		o.arg = a
 	}
 	id, err := o.arg.taskID(ctx, o.cfg.Locator, o.status.Notify)
 	if err != nil {

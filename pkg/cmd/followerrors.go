@@ -27,8 +27,11 @@ func classifyFollow(err error) (e *exitcode.Err, ok bool) {
 		taskFailed *taskfollow.TaskFailedError
 		running    *taskfollow.StillRunningError
 		ovl        *taskfollow.OverlordError
+		tooMany    *taskfollow.TooManyError
 	)
 	switch {
+	case errors.As(err, &tooMany):
+		return exitcode.New(exitcode.Usage, tooMany.Error()+fmt.Sprintf(": raise it (--max-log-requests %d) or narrow the selection", tooMany.Selected), err), true
 	case errors.As(err, &ovl):
 		return overlordFailure(ovl), true
 	case errors.As(err, &notRunning):

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ type ListOptions struct {
 	Watch     bool
 	NoHeaders bool
 	clients   *Clients
+	multi     []string // several contexts: a CONTEXT column
 	// pageSize, now and onWatching are seams for tests.
 	pageSize   int64
 	now        func() time.Time
@@ -82,6 +84,14 @@ func (o *ListOptions) Complete() error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
+	names, err := o.contexts()
+	if err != nil {
+		return err
+	}
+	if names != nil {
+		o.multi = names // each context's clients are built in Run
+		return nil
+	}
 	cl, err := o.Globals.newClients()
 	if err != nil {
 		return err
@@ -106,6 +116,9 @@ func (o *ListOptions) timeNow() time.Time {
 
 // Run lists, prints, and with --watch keeps printing changes until ctx ends.
 func (o *ListOptions) Run(ctx context.Context) error {
+	if o.multi != nil {
+		return o.runAcross(ctx)
+	}
 	src := &tasklist.Lister{Client: o.clients.Kube, Namespace: o.namespace(), PageSize: o.pageSize, Debugf: o.clients.Debugf}
 	snap, err := src.Snapshot(ctx)
 	if err != nil {
@@ -135,7 +148,8 @@ func (o *ListOptions) printChanged(rows []tasklist.Row) error {
 }
 
 func (o *ListOptions) tableOptions(noHeaders bool) tasklist.TableOptions {
-	return tasklist.TableOptions{Wide: o.Output == "wide", WithNamespace: o.AllNamespaces, NoHeaders: noHeaders || o.NoHeaders}
+	return tasklist.TableOptions{Wide: o.Output == "wide", WithNamespace: o.AllNamespaces, WithContext: o.multi != nil,
+		NoHeaders: noHeaders || o.NoHeaders}
 }
 
 func (o *ListOptions) printAll(rows []tasklist.Row) error {
@@ -153,9 +167,12 @@ func (o *ListOptions) printAll(rows []tasklist.Row) error {
 		return printStructured(o.Out, o.Output, TaskList{Items: rows})
 	}
 	if len(rows) == 0 && !o.Watch {
-		where := "namespace " + o.clients.Namespace
-		if o.AllNamespaces {
-			where = "any namespace"
+		where := "any namespace"
+		switch {
+		case o.multi != nil:
+			where = "contexts " + strings.Join(o.multi, ", ")
+		case !o.AllNamespaces:
+			where = "namespace " + o.clients.Namespace
 		}
 		fmt.Fprintf(o.ErrOut, "No Druid peon Jobs (label %s) found in %s.\n", druid.PeonSelector, where)
 		return nil

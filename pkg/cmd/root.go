@@ -31,6 +31,8 @@ type Globals struct {
 	Debug bool
 	// Quiet silences status messages on stderr; errors still print.
 	Quiet bool
+	// Contexts selects several kubeconfig contexts (--all-contexts).
+	Contexts contextFlags
 	genericiooptions.IOStreams
 }
 
@@ -60,6 +62,7 @@ container, surviving dropped streams with no line lost or repeated.
 	g.ConfigFlags.RegisterCompletions(root)
 	flags.BoolVar(&g.Debug, "debug", false, "Print each resolution step and API request (method, URL, status, time) on stderr")
 	flags.BoolVarP(&g.Quiet, "quiet", "q", false, "No status messages on stderr, only errors")
+	g.Contexts.addFlags(flags)
 	klogFlags := goflag.NewFlagSet("klog", goflag.ContinueOnError)
 	klog.InitFlags(klogFlags)
 	flags.AddGoFlag(klogFlags.Lookup("v"))

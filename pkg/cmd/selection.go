@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/fanout"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/taskfollow"
@@ -141,4 +143,44 @@ func (f *filterFlags) compile(out io.Writer, color string) (*follow.LineFilter, 
 		lf.Color = "31;1"
 	}
 	return lf, nil
+}
+
+// followAcross follows the selection in every context at once, each task
+// labelled "context/task"; a context that cannot be followed is said on
+// stderr and skipped.
+func (o *FollowOptions) followAcross(ctx context.Context, paint taskfollow.Label) (*taskfollow.GroupResult, error) {
+	out := taskfollow.SharedWriter(o.Out) // one writer: whole lines across contexts too
+	rs := fanout.Each(ctx, o.multi, func(ctx context.Context, name string) (*taskfollow.GroupResult, error) {
+		cl, err := o.clientsFor(name)
+		if err != nil {
+			return nil, err
+		}
+		cfg := o.cfg
+		cfg.Locator, cfg.Kube, cfg.Debugf, cfg.Out = cl.locator(&o.task), cl.Kube, cl.Debugf, out
+		ns := cl.Namespace
+		if o.task.AllNamespaces {
+			ns = metav1.NamespaceAll
+		}
+		return taskfollow.FollowSelected(ctx, cfg, taskfollow.TaskSelector{DataSource: o.sel.DataSource, Type: o.sel.Type}, ns,
+			taskfollow.SelectOptions{LabelSelector: o.sel.labelSelector(), MaxStreams: o.sel.MaxLogRequests,
+				UntilDone: o.sel.UntilDone, SkipFinished: true, LabelPrefix: name + "/"}, paint)
+	})
+	merged := &taskfollow.GroupResult{Selection: taskfollow.TaskSelector{DataSource: o.sel.DataSource, Type: o.sel.Type}.String()}
+	for _, r := range rs {
+		if r.Err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			o.note("context %s skipped: %s", r.Target, msg.OneLine(classify(r.Err).Error()))
+			continue
+		}
+		merged.Members = append(merged.Members, r.Value.Members...)
+	}
+	if len(fanout.Succeeded(rs)) == 0 {
+		return nil, fmt.Errorf("no context could be followed: %w", rs[0].Err)
+	}
+	if len(merged.Members) == 0 {
+		return nil, exitcode.New(exitcode.NotFound, "no running task matches: "+merged.Selection+" in contexts "+strings.Join(o.multi, ", "), nil)
+	}
+	return merged, nil
 }

@@ -16,16 +16,18 @@ import (
 // StatusOptions are the flags of `status`.
 type StatusOptions struct {
 	*Globals
-	task    taskFlags
-	Output  string
-	TaskID  string
-	arg     taskArg
-	clients *Clients
+	task     taskFlags
+	Output   string
+	TaskID   string
+	arg      taskArg
+	clients  *Clients
+	contexts []string // several contexts: the task's is found in Run
 }
 
 // StatusReport is the resolution of a task, as printed by `status -o json`.
 type StatusReport struct {
 	TaskID     string   `json:"taskId"`
+	Context    string   `json:"context,omitempty"`
 	Namespace  string   `json:"namespace"`
 	Job        string   `json:"job,omitempty"`
 	JobRule    string   `json:"jobRule,omitempty"`
@@ -68,11 +70,11 @@ pod's containers. Exit code 3 when no Job belongs to the task.`,
 
 // Complete reads the task argument and builds the clients.
 func (o *StatusOptions) Complete(args []string) error {
-	a, cl, err := o.taskClients(args[0], o.Output)
+	a, cl, names, err := o.taskClientsAcross(args[0], o.Output)
 	if err != nil {
 		return err
 	}
-	o.arg, o.clients = a, cl
+	o.arg, o.clients, o.contexts = a, cl, names
 	return nil
 }
 
@@ -86,6 +88,13 @@ func (o *StatusOptions) Validate() error {
 
 // Run resolves and prints.
 func (o *StatusOptions) Run(ctx context.Context) error {
+	if o.contexts != nil {
+		a, cl, err := o.pickContext(ctx, o.contexts, o.arg, &o.task, &overlordFlags{})
+		if err != nil {
+			return err
+		}
+		o.arg, o.clients = a, cl
+	}
 	loc := o.clients.locator(&o.task)
 	id, err := o.arg.taskID(ctx, loc, o.note)
 	if err != nil {
@@ -97,6 +106,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 	noteFrom(r, o.note)
 	rep := reportOf(r)
+	rep.Context = o.clients.Context
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {
 			return err
@@ -134,6 +144,9 @@ func printStatusText(o *StatusOptions, rep StatusReport) error {
 		fmt.Fprintf(w, "%s:\t%s\n", k, v)
 	}
 	row("Task", rep.TaskID)
+	if rep.Context != "" {
+		row("Context", rep.Context)
+	}
 	row("Namespace", rep.Namespace)
 	row("Job", fmt.Sprintf("%s (found by %s)", rep.Job, rep.JobRule))
 	pod := rep.Pod

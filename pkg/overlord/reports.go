@@ -82,3 +82,23 @@ func notFoundText(body []byte) string {
 	}
 	return strings.TrimSpace(string(body))
 }
+
+// ClusterTag returns context.tags.k8s_cluster of a GET /task/{id} answer:
+// the Kubernetes cluster Druid's multik8s runner chose for the task; "" if
+// absent.
+func ClusterTag(taskPayload []byte) string {
+	var doc struct {
+		Payload struct {
+			Context struct {
+				Tags map[string]any `json:"tags"`
+			} `json:"context"`
+		} `json:"payload"`
+	}
+	if json.Unmarshal(taskPayload, &doc) != nil {
+		return ""
+	}
+	if s, ok := doc.Payload.Context.Tags["k8s_cluster"].(string); ok {
+		return s
+	}
+	return ""
+}

@@ -106,10 +106,11 @@ func (e *TooManyError) Error() string {
 // later join. With Config.Wait it waits for the first member; else it
 // returns an empty result when the first listing has none. Job LIST and
 // WATCH failures are ridden out with backoff: members already followed go
-// on. It ends as opts says: when every member has ended (UntilDone), or
-// with ctx.
+// on; a first listing that fails ends the follow with its error (there
+// is nothing to go on with). It ends as opts says: when every member has
+// ended (UntilDone), or with ctx.
 func FollowSelected(ctx context.Context, cfg Config, sel Selector, ns string, opts SelectOptions, paint Label) (*GroupResult, error) {
-	g := &multi{cfg: cfg, sel: sel, ns: ns, opts: opts, paint: paint, out: &lockedWriter{w: cfg.Out},
+	g := &multi{cfg: cfg, sel: sel, ns: ns, opts: opts, paint: paint, out: SharedWriter(cfg.Out),
 		members: map[string]*member{}, changed: make(chan struct{}, 1)}
 	return g.run(ctx)
 }
@@ -129,6 +130,7 @@ type multi struct {
 	active   int            // members streaming (or waiting for their pod)
 	queue    []queued       // members waiting for a stream (MaxStreams)
 	refused  *TooManyError  // a first listing over MaxStreams
+	startErr error          // the first listing failed: nothing to ride out
 	wg       sync.WaitGroup // member followers
 	changed  chan struct{}
 }
@@ -181,6 +183,16 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 			}
 		},
 		OnFailure: func(err error, n int, wait time.Duration) {
+			g.mu.Lock()
+			listed := g.progress.Listed
+			if !listed && g.startErr == nil {
+				g.startErr = err // nothing followed yet: the follow cannot start
+			}
+			g.mu.Unlock()
+			if !listed {
+				g.signal()
+				return
+			}
 			if !outage {
 				outage = true
 				g.cfg.notify("cannot list or watch peon Jobs (%v); retrying (tasks already followed go on)", err)
@@ -220,12 +232,15 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 		}
 		p := g.snapshot()
 		g.mu.Lock()
-		refused := g.refused
+		refused, startErr := g.refused, g.startErr
 		g.mu.Unlock()
 		switch {
 		case refused != nil:
 			finish()
 			return nil, refused
+		case startErr != nil:
+			finish()
+			return nil, startErr
 		case g.opts.UntilDone && p.Finished():
 			finish()
 			return g.result(), nil
@@ -388,6 +403,16 @@ func nsWords(ns string) string {
 		return "all namespaces"
 	}
 	return "namespace " + ns
+}
+
+// SharedWriter wraps w for followers of several selections (several
+// clusters) that share it: each Write is whole lines, and one at a time.
+// A writer that is one already is returned as it is.
+func SharedWriter(w io.Writer) io.Writer {
+	if _, ok := w.(*lockedWriter); ok {
+		return w
+	}
+	return &lockedWriter{w: w}
 }
 
 // lockedWriter lets several followers share the output; each Write is one

@@ -16,6 +16,8 @@ type TableOptions struct {
 	Wide bool
 	// WithNamespace adds a leading NAMESPACE column (-A).
 	WithNamespace bool
+	// WithContext adds a leading CONTEXT column (several kubeconfig contexts).
+	WithContext bool
 	// NoHeaders leaves the header line out (watch updates, --no-headers).
 	NoHeaders bool
 }
@@ -25,6 +27,9 @@ func Headers(opts TableOptions) []string {
 	h := []string{"TASK ID", "TYPE", "DATASOURCE", "GROUP", "STATE", "AGE", "POD", "NODE"}
 	if opts.WithNamespace {
 		h = append([]string{"NAMESPACE"}, h...)
+	}
+	if opts.WithContext {
+		h = append([]string{"CONTEXT"}, h...)
 	}
 	if opts.Wide {
 		h = append(h, "JOB", "IP", "REASON")
@@ -38,6 +43,9 @@ func Cells(r Row, opts TableOptions, now time.Time) []string {
 		StateText(r), age(r.Created, now), orNone(r.Pod), orNone(r.Node)}
 	if opts.WithNamespace {
 		c = append([]string{r.Namespace}, c...)
+	}
+	if opts.WithContext {
+		c = append([]string{r.Context}, c...)
 	}
 	if opts.Wide {
 		c = append(c, r.Job, orNone(r.PodIP), oneLine(r.Reason))

@@ -39,6 +39,9 @@ const (
 
 // Row is one task as listed.
 type Row struct {
+	// Context is the kubeconfig context of the row's cluster, when several
+	// are listed.
+	Context    string `json:"context,omitempty"`
 	Namespace  string `json:"namespace"`
 	TaskID     string `json:"taskId"`
 	Type       string `json:"type,omitempty"`
@@ -67,7 +70,7 @@ type Row struct {
 }
 
 // Key identifies the row's Job.
-func (r Row) Key() string { return r.Namespace + "/" + r.Job }
+func (r Row) Key() string { return r.Context + "/" + r.Namespace + "/" + r.Job }
 
 // Owns reports whether pod belongs to job: by the controller owner
 // reference (by UID when both are known, so a pod of an earlier Job of the
@@ -122,6 +125,9 @@ func Build(jobs []batchv1.Job, pods []corev1.Pod, container string, now time.Tim
 func Sort(rows []Row) {
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
+		if a.Context != b.Context {
+			return a.Context < b.Context
+		}
 		if a.Namespace != b.Namespace {
 			return a.Namespace < b.Namespace
 		}
