@@ -65,7 +65,8 @@ multi="$TESTBED_DIR/multi.kubeconfig"
 chmod 600 "$multi.tmp"
 mv "$multi.tmp" "$multi"
 
-# Every context's namespace exists (with its default ServiceAccount) in its cluster.
+# Every context's namespace exists (with its default ServiceAccount) in its cluster; clusters at once.
+pids=()
 while read -r d; do
   (
     # shellcheck disable=SC1091
@@ -75,7 +76,9 @@ while read -r d; do
     k get namespace "$ns" >/dev/null 2>&1 || k create namespace "$ns" >/dev/null
     wait_until "default ServiceAccount in $ns of ${TESTBED_CLUSTER_NAME:-cluster-a}" 60 \
       k get serviceaccount default -n "$ns" || die "no default ServiceAccount in $ns, see $d/run/kube-controller-manager.log"
-  )
+  ) &
+  pids+=($!)
 done < <(cluster_dirs)
+for p in "${pids[@]}"; do wait "$p" || die "creating the contexts' namespaces failed"; done
 log "$name added; contexts of every cluster: $multi"
 echo "$multi"
