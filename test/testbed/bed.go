@@ -58,8 +58,9 @@ type Options struct {
 	Output io.Writer
 	// RepoRoot is the repository root; default: found from the working directory or this file.
 	RepoRoot string
-	// Clusters is how many clusters to start (default 1). Each further cluster costs ~5 s and
-	// ~520 MB; a test suite that needs them only in some tests calls Bed.Clusters there instead.
+	// Clusters is how many clusters to start (default 1). Each further cluster takes as long to
+	// start as the first and ~500 MB; a suite that needs it in some tests only calls Bed.Clusters
+	// there instead.
 	Clusters int
 }
 
