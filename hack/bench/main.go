@@ -7,7 +7,8 @@
 //	P3 peak RSS (the plugin at 1 MB and 200 MB, kubectl);
 //	P4 the plugin's API requests (follow, check) with 10 and 10,000 peon Jobs, from --debug and
 //	   the API server's audit log;
-//	P5 check on a healthy and a broken task, version start-up, binary sizes.
+//	P5 check on a healthy and a broken task, version start-up, binary sizes;
+//	P6 following 50 RUNNING tasks of one datasource against stern following them by label (p6.go).
 //
 // It prints the results and writes them as markdown between the bench markers of README.md.
 //
@@ -49,6 +50,8 @@ type options struct {
 	runs, p2Runs, p4Runs, manyJobs int
 	p2MB, p2Lines                  int
 	keep, profileSmall             bool
+	portOffset                     int
+	p6Options
 }
 
 // bench is one session.
@@ -69,7 +72,7 @@ func main() {
 	flag.StringVar(&o.readme, "readme", "README.md", "README to write the results into, between the bench markers (empty: do not write)")
 	flag.StringVar(&o.toolsDir, "tools-dir", defaultToolsDir(), "where stern is built (outside the repository)")
 	flag.StringVar(&o.baseline, "baseline", "", "another plugin binary to measure beside -plugin in P1 and P2 (an A/B of two builds; the README is not written)")
-	flag.StringVar(&o.only, "only", "", "comma-separated subset of P1,P2,P4,P5 (development; the README is not written)")
+	flag.StringVar(&o.only, "only", "", "comma-separated subset of P1,P2,P4,P5,P6 (development; the README is not written)")
 	flag.IntVar(&o.runs, "runs", 15, "runs of each command for P1 and P5")
 	flag.IntVar(&o.p2Runs, "p2-runs", 5, "runs of each command for P2/P3 (each streams the whole log)")
 	flag.IntVar(&o.p4Runs, "p4-runs", 3, "runs of each command for P4")
@@ -79,6 +82,8 @@ func main() {
 	flag.StringVar(&o.profileDir, "profile", "", "instead of the comparison, profile the plugin following the P2 log once; profiles go to this directory")
 	flag.BoolVar(&o.profileSmall, "profile-small", false, "with -profile, follow the 1 MB log instead of the big one")
 	flag.BoolVar(&o.keep, "keep", false, "keep the test bed and the work directory")
+	flag.IntVar(&o.portOffset, "port-offset", portOffset, "added to the test bed's default ports (another bed may use the default)")
+	registerP6Flags(&o.p6Options)
 	flag.Parse()
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -115,7 +120,7 @@ func (b *bench) run() (code int) {
 		}
 		return 0
 	}
-	phases := map[string]bool{"P1": true, "P2": true, "P4": true, "P5": true}
+	phases := map[string]bool{"P1": true, "P2": true, "P4": true, "P5": true, "P6": true}
 	if b.opts.only != "" {
 		clear(phases)
 		for _, ph := range strings.Split(strings.ToUpper(b.opts.only), ",") {
@@ -126,7 +131,7 @@ func (b *bench) run() (code int) {
 	for _, ph := range []struct {
 		name string
 		fn   func()
-	}{{"P1", b.p1}, {"P5", b.p5}, {"P2", b.p2}, {"P4", b.p4}} {
+	}{{"P1", b.p1}, {"P5", b.p5}, {"P2", b.p2}, {"P6", b.p6}, {"P4", b.p4}} {
 		if phases[ph.name] && b.ctx.Err() == nil {
 			t := time.Now()
 			logf("%s: start", ph.name)
@@ -191,8 +196,8 @@ func (b *bench) setup() {
 		b.fatalf("%v", err)
 	}
 	b.env = childEnv(home)
-	logf("starting the test bed (ports +%d) in %s/bed", portOffset, b.work)
-	b.bed, err = testbed.Start(b.ctx, testbed.Options{Dir: filepath.Join(b.work, "bed"), PortOffset: portOffset})
+	logf("starting the test bed (ports +%d) in %s/bed", o.portOffset, b.work)
+	b.bed, err = testbed.Start(b.ctx, testbed.Options{Dir: filepath.Join(b.work, "bed"), PortOffset: o.portOffset})
 	if err != nil {
 		b.fatalf("test bed: %v", err)
 	}

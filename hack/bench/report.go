@@ -20,6 +20,7 @@ type results struct {
 	p1, p2, p5 series
 	p5Exit     map[string]int
 	p4         map[p4Key]*p4Result
+	p6         *p6Result
 	sizes      map[string]int64
 	opts       options
 	versions   map[string]string
@@ -85,6 +86,7 @@ func (r *results) markdown() string {
 	r.mdP2(p)
 	r.mdP4(p)
 	r.mdP5(p)
+	r.mdP6(p)
 	r.mdBudgets(p)
 	r.mdCommands(p)
 	return b.String()
@@ -236,7 +238,7 @@ func (r *results) budgets() []budget {
 		d := of(r.p5.runs[name], exitMS)
 		bs = append(bs, budget{"P5 " + name + " ≤ 1 s", fmt.Sprintf("%.0f ms", d.med), d.n > 0 && d.med <= 1000})
 	}
-	return bs
+	return append(bs, r.p6Budgets()...)
 }
 
 func (r *results) mdBudgets(p printer) {
@@ -267,6 +269,7 @@ func (r *results) mdCommands(p printer) {
 	p("kubectl-druid_logs --kubeconfig K check TASK -n NS")
 	p("kubectl-druid_logs version")
 	p("kubectl version --client")
+	r.mdP6Commands(p)
 	p("```")
 	p("")
 	p("Every command runs with HOME set to a private directory that the warm-up round fills, so kubectl finds a warm discovery cache (`~/.kube/cache`) as a real user's would. P2 tasks are created RUNNING with the log already written and Succeed when the stream's first byte arrives; the test kubelet then ends the stream after the last line. P4 peon Jobs are `suspend: true` Jobs labelled `druid.k8s.peons=true` with a `task.id` annotation.")

@@ -15,6 +15,13 @@ TESTBED_KWOK_PORT="${TESTBED_KWOK_PORT:-20250}"
 TESTBED_KUBELET_PORT="${TESTBED_KUBELET_PORT:-20251}"
 TESTBED_KUBELET_CONTROL_PORT="${TESTBED_KUBELET_CONTROL_PORT:-20252}"
 TESTBED_BIN_DIR="${TESTBED_BIN_DIR:-$("$HERE/build.sh" --print-bin-dir)}"
+# A bed is one or more clusters. The first lives in $TESTBED_DIR itself; add-cluster.sh starts the
+# others in $TESTBED_DIR/cluster-b, cluster-c... with these set (see README.md, "Several clusters").
+TESTBED_CLUSTER_NAME="${TESTBED_CLUSTER_NAME:-cluster-a}"
+TESTBED_SCHEDULER="${TESTBED_SCHEDULER:-1}"
+TESTBED_KCM_CONTROLLERS="${TESTBED_KCM_CONTROLLERS:-*}"
+# The namespace of the cluster's context in $TESTBED_DIR/multi.kubeconfig (druid-a, druid-b...).
+TESTBED_CONTEXT_NAMESPACE="${TESTBED_CONTEXT_NAMESPACE:-druid-${TESTBED_CLUSTER_NAME#cluster-}}"
 
 RUN="$TESTBED_DIR/run"
 PKI="$TESTBED_DIR/pki"
@@ -93,3 +100,16 @@ http_get_ok() {
 }
 
 apiserver_ready() { [[ "$(kc get --raw /readyz 2>/dev/null)" == "ok" ]]; }
+
+# cluster_letter I: the letter of cluster I (0 -> a, 1 -> b, ...).
+cluster_letter() { printf "\\$(printf '%03o' $((97 + $1)))"; }
+
+# cluster_dirs: the state directory of every cluster of the bed in $TESTBED_DIR, first cluster first.
+cluster_dirs() {
+  echo "$TESTBED_DIR"
+  local d
+  for d in "$TESTBED_DIR"/cluster-*/; do
+    [[ -f "$d/testbed.env" ]] && echo "${d%/}"
+  done
+  return 0
+}

@@ -4,10 +4,22 @@
 # kwok (nodes kwok-endless and kubelet-ending) and the test kubelet log server (testbedctl).
 # Writes $TESTBED_DIR/kubeconfig (admin) and $TESTBED_DIR/testbed.env. Stop with down.sh.
 # Binaries come from build.sh (run it first; up.sh runs it when binaries are missing).
+#
+#   up.sh [--clusters N]   N > 1 (or TESTBED_CLUSTERS=N) also starts clusters b, c... with
+#                          add-cluster.sh and writes $TESTBED_DIR/multi.kubeconfig (one context each)
 set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 . "$HERE/pki.sh"
 t0=$(date +%s%N)
+clusters="${TESTBED_CLUSTERS:-1}"
+while (( $# > 0 )); do
+  case "$1" in
+    --clusters) clusters="${2:-}"; shift 2 ;;
+    --clusters=*) clusters="${1#*=}"; shift ;;
+    *) die "unknown argument $1 (usage: up.sh [--clusters N])" ;;
+  esac
+done
+[[ "$clusters" =~ ^[1-9]$ ]] || die "--clusters must be 1 to 9, not '$clusters'"
 
 for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok; do
   if [[ ! -x "$TESTBED_BIN_DIR/$b" ]]; then
@@ -17,7 +29,7 @@ for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok
   fi
 done
 
-if [[ -d "$RUN" ]] && compgen -G "$RUN/*.pid" >/dev/null; then
+if compgen -G "$RUN/*.pid" >/dev/null || compgen -G "$TESTBED_DIR/cluster-*/run/*.pid" >/dev/null; then
   log "a test bed seems to be running in $TESTBED_DIR: stopping it first"
   "$HERE/down.sh"
 fi
@@ -70,6 +82,10 @@ TESTBED_SCHEDULER_PORT=$TESTBED_SCHEDULER_PORT
 TESTBED_KWOK_PORT=$TESTBED_KWOK_PORT
 TESTBED_KUBELET_PORT=$TESTBED_KUBELET_PORT
 TESTBED_KUBELET_CONTROL_PORT=$TESTBED_KUBELET_CONTROL_PORT
+TESTBED_CLUSTER_NAME=$TESTBED_CLUSTER_NAME
+TESTBED_CONTEXT_NAMESPACE=$TESTBED_CONTEXT_NAMESPACE
+TESTBED_SCHEDULER=$TESTBED_SCHEDULER
+TESTBED_KCM_CONTROLLERS=$TESTBED_KCM_CONTROLLERS
 ENV
 
 start_component etcd "$TESTBED_BIN_DIR/etcd" --name testbed --data-dir "$TESTBED_DIR/etcd" \
@@ -102,10 +118,12 @@ start_component kube-controller-manager "$TESTBED_BIN_DIR/kube-controller-manage
   --kubeconfig="$RUN/controller-manager.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$TESTBED_KCM_PORT" --leader-elect=false \
   --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
-  --controllers='*' --profiling=false
-start_component kube-scheduler "$TESTBED_BIN_DIR/kube-scheduler" \
-  --kubeconfig="$RUN/scheduler.kubeconfig" \
-  --bind-address=127.0.0.1 --secure-port="$TESTBED_SCHEDULER_PORT" --leader-elect=false --profiling=false
+  --controllers="$TESTBED_KCM_CONTROLLERS" --profiling=false
+if [[ "$TESTBED_SCHEDULER" == 1 ]]; then
+  start_component kube-scheduler "$TESTBED_BIN_DIR/kube-scheduler" \
+    --kubeconfig="$RUN/scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$TESTBED_SCHEDULER_PORT" --leader-elect=false --profiling=false
+fi
 
 kc apply -f "$HERE/kwok/crds.yaml" >/dev/null
 wait_until "KWOK CRDs established" 30 kc wait --for=condition=Established --timeout=1s \
@@ -182,7 +200,11 @@ wait_until "default ServiceAccount" 60 kc get serviceaccount default -n default 
 wait_until "test kubelet control endpoint" 30 "$TESTBED_DIR/bin/testbedctl" fault \
   --control="127.0.0.1:$TESTBED_KUBELET_CONTROL_PORT" ping
 
-log "test bed up in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+log "$TESTBED_CLUSTER_NAME up in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+for (( i = 1; i < clusters; i++ )); do
+  "$HERE/add-cluster.sh" >/dev/null
+done
 log "  export KUBECONFIG=$KUBECONFIG_ADMIN"
+(( clusters == 1 )) || log "  all $clusters clusters, one context each: $TESTBED_DIR/multi.kubeconfig"
 log "  kubectl: $TESTBED_BIN_DIR/kubectl   stop: $HERE/down.sh"
 echo "$KUBECONFIG_ADMIN"

@@ -9,30 +9,31 @@
 //     HoldStreams, EndStreamsCleanly, StopLogServer, StartLogServer).
 //
 // CreateTask simulates Druid's Kubernetes task runner (Job names, labels, annotations per release
-// and adapter) and Task drives the peon pod's lifecycle by writing its status.
+// and adapter) and Task drives the peon pod's lifecycle by writing its status. StartSupervisor
+// rolls tasks of one datasource one after another, as a Kafka or Kinesis supervisor does.
+//
+// A bed is one cluster unless a test asks for more (Options.Clusters, Bed.Clusters): further,
+// independent clusters (own etcd, API server, PKI, nodes), as Druid's multik8s runner uses them,
+// with one kubeconfig holding a context for each (Bed.MultiKubeconfig). Bed embeds its first
+// Cluster, so every Cluster method called on the Bed acts on the first cluster.
 //
 // Set DRUID_LOGS_TESTBED_KUBECONFIG to the kubeconfig of a bed started by up.sh to attach to it
 // instead of starting one.
 package testbed
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
-	"strings"
-	"time"
-
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
+	"sync"
 )
 
 // Node names of the test bed.
@@ -57,17 +58,27 @@ type Options struct {
 	Output io.Writer
 	// RepoRoot is the repository root; default: found from the working directory or this file.
 	RepoRoot string
+	// Clusters is how many clusters to start (default 1). Each further cluster takes as long to
+	// start as the first and ~500 MB; a suite that needs it in some tests only calls Bed.Clusters
+	// there instead.
+	Clusters int
 }
 
-// Bed is a running test bed.
+// Bed is a running test bed: one or more clusters. Every method of Cluster can be called on the
+// Bed itself and acts on the first cluster (bed.CreateTask is bed.Cluster(0).CreateTask).
 type Bed struct {
+	*firstCluster
 	dir, repoRoot string
-	env           map[string]string
 	owned         bool
 	out           io.Writer
-	restConfig    *rest.Config
-	clientset     kubernetes.Interface
+
+	mu       sync.Mutex // serialises starting clusters
+	clusters []*Cluster
 }
+
+// firstCluster names the Bed's embedded first cluster (a field named Cluster would clash with
+// the method Cluster).
+type firstCluster = Cluster
 
 // defaultPorts are up.sh's port variables and defaults.
 var defaultPorts = map[string]int{
@@ -90,6 +101,9 @@ func Start(ctx context.Context, opts Options) (*Bed, error) {
 		b.dir = filepath.Dir(kc)
 		if err := b.load(); err != nil {
 			return nil, fmt.Errorf("attaching to test bed at %s: %w", kc, err)
+		}
+		if _, err := b.Clusters(ctx, opts.Clusters); err != nil {
+			return nil, err
 		}
 		return b, nil
 	}
@@ -119,6 +133,10 @@ func Start(ctx context.Context, opts Options) (*Bed, error) {
 		b.Stop()
 		return nil, err
 	}
+	if _, err := b.Clusters(ctx, opts.Clusters); err != nil {
+		b.Stop()
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -129,121 +147,84 @@ func (b *Bed) script(ctx context.Context, env []string, name string, args ...str
 	return cmd.Run()
 }
 
-// load reads testbed.env and the admin kubeconfig of b.dir.
+// load reads the clusters of b.dir: the first in b.dir itself, the others (started by
+// add-cluster.sh) in b.dir/cluster-b, cluster-c... in order.
 func (b *Bed) load() error {
-	f, err := os.Open(filepath.Join(b.dir, "testbed.env"))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	b.env = map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			b.env[k] = v
+	b.clusters = nil
+	for i := 0; ; i++ {
+		dir := b.clusterDir(i)
+		if _, err := os.Stat(filepath.Join(dir, "testbed.env")); i > 0 && errors.Is(err, fs.ErrNotExist) {
+			break
 		}
+		c, err := loadCluster(b, i, dir)
+		if err != nil {
+			return err
+		}
+		b.clusters = append(b.clusters, c)
 	}
+	b.firstCluster = b.clusters[0]
 	if b.repoRoot == "" {
-		b.repoRoot = b.env["TESTBED_REPO_ROOT"]
+		b.repoRoot = b.Env("TESTBED_REPO_ROOT")
 	}
-	if b.restConfig, err = clientcmd.BuildConfigFromFlags("", b.Kubeconfig()); err != nil {
-		return err
-	}
-	b.restConfig.UserAgent = "druid-logs-testbed"
-	b.clientset, err = kubernetes.NewForConfig(b.restConfig)
-	return err
+	return nil
 }
 
-// Stop stops a bed that Start started (down.sh); an attached bed is left running.
+// clusterDir is the state directory of cluster i, as add-cluster.sh names it.
+func (b *Bed) clusterDir(i int) string {
+	if i == 0 {
+		return b.dir
+	}
+	return filepath.Join(b.dir, "cluster-"+string(rune('a'+i)))
+}
+
+// Cluster returns cluster i (0 is the first, the one embedded in the Bed), or nil if it has not
+// been started (see Clusters).
+func (b *Bed) Cluster(i int) *Cluster {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if i < 0 || i >= len(b.clusters) {
+		return nil
+	}
+	return b.clusters[i]
+}
+
+// Clusters returns the bed's first n clusters, starting the missing ones first with
+// hack/testbed/add-cluster.sh (~5 s each on an idle machine; ports: the first cluster's plus
+// 50 per cluster) and rewriting MultiKubeconfig. Safe for concurrent use: tests that each need
+// two clusters share the second. On an attached bed the clusters it starts are left running.
+func (b *Bed) Clusters(ctx context.Context, n int) ([]*Cluster, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > 9 {
+		return nil, fmt.Errorf("testbed: at most 9 clusters, not %d", n)
+	}
+	for len(b.clusters) < n {
+		i := len(b.clusters)
+		if err := b.script(ctx, []string{"TESTBED_DIR=" + b.dir}, "add-cluster.sh"); err != nil {
+			return nil, fmt.Errorf("testbed: adding cluster %d: %w (logs in %s/run)", i+1, err, b.clusterDir(i))
+		}
+		c, err := loadCluster(b, i, b.clusterDir(i))
+		if err != nil {
+			return nil, err
+		}
+		b.clusters = append(b.clusters, c)
+	}
+	return slices.Clone(b.clusters[:n]), nil
+}
+
+// MultiKubeconfig is the path of the admin kubeconfig with one context per cluster, as a user of
+// Druid's multik8s runner has it: contexts "cluster-a", "cluster-b"... (Cluster.Context), each
+// with its own namespace (Cluster.Namespace), current context "cluster-a". It exists once a
+// second cluster was started. Kubeconfig (the first cluster's) stays a single-context file.
+func (b *Bed) MultiKubeconfig() string { return filepath.Join(b.dir, "multi.kubeconfig") }
+
+// Stop stops a bed that Start started, every cluster of it (down.sh); an attached bed is left
+// running.
 func (b *Bed) Stop() {
 	if b == nil || !b.owned {
 		return
 	}
 	_ = b.script(context.Background(), []string{"TESTBED_DIR=" + b.dir}, "down.sh")
-}
-
-// Dir is the bed's state directory (TESTBED_DIR).
-func (b *Bed) Dir() string { return b.dir }
-
-// Kubeconfig is the path of the admin (system:masters) kubeconfig.
-func (b *Bed) Kubeconfig() string { return filepath.Join(b.dir, "kubeconfig") }
-
-// Clientset is an admin client.
-func (b *Bed) Clientset() kubernetes.Interface { return b.clientset }
-
-// RESTConfig is the admin client configuration.
-func (b *Bed) RESTConfig() *rest.Config { return rest.CopyConfig(b.restConfig) }
-
-// Kubectl is the path of the built kubectl (same version as the API server).
-func (b *Bed) Kubectl() string { return filepath.Join(b.env["TESTBED_BIN_DIR"], "kubectl") }
-
-// Env returns a setting of testbed.env, e.g. "TESTBED_APISERVER_PORT".
-func (b *Bed) Env(key string) string { return b.env[key] }
-
-// AuditLog is the path of the API server's audit log (one JSON event per line, Metadata level).
-func (b *Bed) AuditLog() string { return filepath.Join(b.dir, "audit.log") }
-
-// CutStreams makes the test kubelet close every open log stream abruptly; it returns how many.
-func (b *Bed) CutStreams() (int, error) {
-	out, err := b.control(http.MethodPost, "cut")
-	if err != nil {
-		return 0, err
-	}
-	n, _ := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(out), "cut "))
-	return n, nil
-}
-
-// HoldStreams makes the test kubelet's open follow streams send nothing more, as a stalled proxy
-// would: they stay open, whatever the log or the container does, until they are ended
-// (EndStreamsCleanly, CutStreams, StopLogServer) or the client goes away. Streams opened later
-// are not held. It returns how many streams it held; when it returns, none is still sending.
-func (b *Bed) HoldStreams() (int, error) { return b.controlCount("hold", "held ") }
-
-// EndStreamsCleanly makes the test kubelet end every open follow stream now with a normal end of
-// response, without sending the rest of the log, as a proxy, an API server restart or a load
-// balancer can: through the API server the client sees a clean EOF. Held streams end too. It
-// returns how many streams it ended, once they have ended.
-func (b *Bed) EndStreamsCleanly() (int, error) { return b.controlCount("end", "ended ") }
-
-func (b *Bed) controlCount(cmd, prefix string) (int, error) {
-	out, err := b.control(http.MethodPost, cmd)
-	if err != nil {
-		return 0, err
-	}
-	return strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(out), prefix))
-}
-
-// StopLogServer stops the test kubelet's log server: open streams are cut, new connections refused.
-func (b *Bed) StopLogServer() error { _, err := b.control(http.MethodPost, "stop"); return err }
-
-// StartLogServer starts the test kubelet's log server again on the same port.
-func (b *Bed) StartLogServer() error { _, err := b.control(http.MethodPost, "start"); return err }
-
-// OpenLogStreams returns how many follow streams the test kubelet is serving.
-func (b *Bed) OpenLogStreams() (int, error) {
-	out, err := b.control(http.MethodGet, "status")
-	if err != nil {
-		return 0, err
-	}
-	_, n, _ := strings.Cut(strings.TrimSpace(out), "open_streams=")
-	return strconv.Atoi(n)
-}
-
-func (b *Bed) control(method, cmd string) (string, error) {
-	req, err := http.NewRequest(method, "http://127.0.0.1:"+b.env["TESTBED_KUBELET_CONTROL_PORT"]+"/"+cmd, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("test kubelet %s: %s: %s", cmd, resp.Status, body)
-	}
-	return string(body), nil
 }
 
 // findRepoRoot walks up from the working directory, then from this source file, to the directory

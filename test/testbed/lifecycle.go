@@ -27,7 +27,7 @@ var logsGVR = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1al
 func (t *Task) Pod(ctx context.Context) (*corev1.Pod, error) {
 	var pod *corev1.Pod
 	err := WaitFor(ctx, DefaultTimeout, "pod of Job "+t.JobName, func(ctx context.Context) (bool, error) {
-		l, err := t.bed.clientset.CoreV1().Pods(t.Spec.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + t.JobName})
+		l, err := t.cluster.clientset.CoreV1().Pods(t.Spec.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + t.JobName})
 		if err != nil || len(l.Items) == 0 {
 			return false, err
 		}
@@ -55,12 +55,12 @@ func (t *Task) PodName() string {
 
 // LogPath is the container's CRI log file on the simulated node (after Pod).
 func (t *Task) LogPath() string {
-	return filepath.Join(t.bed.dir, "logs", t.Spec.Namespace, t.PodName(), t.Spec.ContainerName+".log")
+	return filepath.Join(t.cluster.dir, "logs", t.Spec.Namespace, t.PodName(), t.Spec.ContainerName+".log")
 }
 
 // PreviousLogPath is the file served for previous=true.
 func (t *Task) PreviousLogPath() string {
-	return filepath.Join(t.bed.dir, "logs", t.Spec.Namespace, t.PodName(), t.Spec.ContainerName+".previous.log")
+	return filepath.Join(t.cluster.dir, "logs", t.Spec.Namespace, t.PodName(), t.Spec.ContainerName+".previous.log")
 }
 
 // SetRunning makes the pod RUNNING in Druid's sense: after KWOK gave it the kubelet's
@@ -72,7 +72,7 @@ func (t *Task) SetRunning(ctx context.Context) error {
 		return err
 	}
 	err = WaitFor(ctx, DefaultTimeout, "ContainerCreating status of pod "+pod.Name, func(ctx context.Context) (bool, error) {
-		p, err := t.bed.clientset.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+		p, err := t.cluster.clientset.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
 		return err == nil && len(p.Status.ContainerStatuses) > 0, err
 	})
 	if err != nil {
@@ -153,19 +153,19 @@ func (t *Task) terminate(ctx context.Context, exitCode int32, reason string) err
 // DeleteJob deletes the Job with background propagation, as the Overlord does.
 func (t *Task) DeleteJob(ctx context.Context) error {
 	bg := metav1.DeletePropagationBackground
-	return t.bed.clientset.BatchV1().Jobs(t.Spec.Namespace).Delete(ctx, t.JobName, metav1.DeleteOptions{PropagationPolicy: &bg})
+	return t.cluster.clientset.BatchV1().Jobs(t.Spec.Namespace).Delete(ctx, t.JobName, metav1.DeleteOptions{PropagationPolicy: &bg})
 }
 
 // WaitPodGone waits until the Job's pod no longer exists.
 func (t *Task) WaitPodGone(ctx context.Context) error {
 	return WaitFor(ctx, DefaultTimeout, "pod of Job "+t.JobName+" gone", func(ctx context.Context) (bool, error) {
-		l, err := t.bed.clientset.CoreV1().Pods(t.Spec.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + t.JobName})
+		l, err := t.cluster.clientset.CoreV1().Pods(t.Spec.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + t.JobName})
 		return err == nil && len(l.Items) == 0, err
 	})
 }
 
 func (t *Task) updateStatus(ctx context.Context, mutate func(*corev1.Pod)) error {
-	pods := t.bed.clientset.CoreV1().Pods(t.Spec.Namespace)
+	pods := t.cluster.clientset.CoreV1().Pods(t.Spec.Namespace)
 	name := t.PodName()
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		p, err := pods.Get(ctx, name, metav1.GetOptions{})
@@ -251,7 +251,7 @@ func podIP(uid string) string {
 }
 
 func (t *Task) createKWOKLogs(ctx context.Context, pod *corev1.Pod) error {
-	dc, err := dynamic.NewForConfig(t.bed.restConfig)
+	dc, err := dynamic.NewForConfig(t.cluster.restConfig)
 	if err != nil {
 		return err
 	}

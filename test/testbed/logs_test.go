@@ -13,7 +13,7 @@ import (
 
 // TestAppendWritesWhatARuntimeWrites: the helpers' records, read back as the kubelet reads them.
 func TestAppendWritesWhatARuntimeWrites(t *testing.T) {
-	task := &Task{Spec: TaskSpec{Namespace: "ns", ContainerName: "main"}, bed: &Bed{dir: t.TempDir()},
+	task := &Task{Spec: TaskSpec{Namespace: "ns", ContainerName: "main"}, cluster: &Cluster{dir: t.TempDir()},
 		pod: &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "pod"}}}
 	s := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	must := func(err error) {

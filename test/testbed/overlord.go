@@ -28,13 +28,13 @@ type OverlordSpec struct {
 
 // Overlord is a simulated Overlord pod, running (it has an IP) once CreateOverlord returns.
 type Overlord struct {
-	Spec OverlordSpec
-	bed  *Bed
+	Spec    OverlordSpec
+	cluster *Cluster
 }
 
 // CreateOverlord creates the pod on NodeKubelet and makes it run: after KWOK gave it the
 // kubelet's ContainerCreating status, it gets an IP, phase Running and its container running.
-func (b *Bed) CreateOverlord(ctx context.Context, spec OverlordSpec) (*Overlord, error) {
+func (c *Cluster) CreateOverlord(ctx context.Context, spec OverlordSpec) (*Overlord, error) {
 	if spec.Namespace == "" {
 		spec.Namespace = "default"
 	}
@@ -47,10 +47,10 @@ func (b *Bed) CreateOverlord(ctx context.Context, spec OverlordSpec) (*Overlord,
 	if spec.Container == "" {
 		spec.Container = "druid"
 	}
-	if err := b.EnsureNamespace(ctx, spec.Namespace); err != nil {
+	if err := c.EnsureNamespace(ctx, spec.Namespace); err != nil {
 		return nil, err
 	}
-	pods := b.clientset.CoreV1().Pods(spec.Namespace)
+	pods := c.clientset.CoreV1().Pods(spec.Namespace)
 	_, err := pods.Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: spec.Name, Labels: spec.Labels},
 		Spec: corev1.PodSpec{NodeName: NodeKubelet, Containers: []corev1.Container{{
@@ -61,7 +61,7 @@ func (b *Bed) CreateOverlord(ctx context.Context, spec OverlordSpec) (*Overlord,
 	if err != nil {
 		return nil, fmt.Errorf("creating Overlord pod %s: %w", spec.Name, err)
 	}
-	o := &Overlord{Spec: spec, bed: b}
+	o := &Overlord{Spec: spec, cluster: c}
 	err = WaitFor(ctx, DefaultTimeout, "ContainerCreating status of pod "+spec.Name, func(ctx context.Context) (bool, error) {
 		p, err := pods.Get(ctx, spec.Name, metav1.GetOptions{})
 		return err == nil && len(p.Status.ContainerStatuses) > 0, err
@@ -105,7 +105,7 @@ func (o *Overlord) Pod() string { return o.Spec.Namespace + "/" + o.Spec.Name }
 
 // LogPath is the Overlord container's CRI log file on the test kubelet's node.
 func (o *Overlord) LogPath() string {
-	return filepath.Join(o.bed.dir, "logs", o.Spec.Namespace, o.Spec.Name, o.Spec.Container+".log")
+	return filepath.Join(o.cluster.dir, "logs", o.Spec.Namespace, o.Spec.Name, o.Spec.Container+".log")
 }
 
 // AppendLog appends lines (stdout, full lines) to the Overlord's log with the current time.

@@ -57,7 +57,7 @@ type Task struct {
 	// Job is the Job as created.
 	Job *batchv1.Job
 
-	bed       *Bed
+	cluster   *Cluster
 	mu        sync.Mutex
 	pod       *corev1.Pod
 	startedAt metav1.Time
@@ -80,23 +80,29 @@ func (s *TaskSpec) defaults() {
 }
 
 // CreateTask creates the namespace if needed and the Job Druid's task runner would create for
-// spec; the real Job controller then creates the pod.
-func (b *Bed) CreateTask(ctx context.Context, spec TaskSpec) (*Task, error) {
+// spec in cluster c; the real Job controller then creates the pod.
+func (c *Cluster) CreateTask(ctx context.Context, spec TaskSpec) (*Task, error) {
 	if spec.TaskID == "" {
 		return nil, fmt.Errorf("testbed: TaskSpec.TaskID is required")
 	}
+	if spec.Unschedulable && !c.HasScheduler() {
+		return nil, fmt.Errorf("testbed: TaskSpec.Unschedulable needs kube-scheduler, which only the first cluster runs (not %s)", c.Name())
+	}
 	spec.defaults()
-	if err := b.EnsureNamespace(ctx, spec.Namespace); err != nil {
+	if err := c.EnsureNamespace(ctx, spec.Namespace); err != nil {
 		return nil, err
 	}
-	t := &Task{Spec: spec, bed: b, JobName: JobName(spec.DruidVersion, spec.NamePrefix, spec.TaskID)}
-	job, err := b.clientset.BatchV1().Jobs(spec.Namespace).Create(ctx, t.buildJob(), metav1.CreateOptions{})
+	t := &Task{Spec: spec, cluster: c, JobName: JobName(spec.DruidVersion, spec.NamePrefix, spec.TaskID)}
+	job, err := c.clientset.BatchV1().Jobs(spec.Namespace).Create(ctx, t.buildJob(), metav1.CreateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("creating Job %s: %w", t.JobName, err)
 	}
 	t.Job = job
 	return t, nil
 }
+
+// Cluster is the cluster the task runs in.
+func (t *Task) Cluster() *Cluster { return t.cluster }
 
 func (t *Task) buildJob() *batchv1.Job {
 	s := t.Spec
@@ -182,13 +188,13 @@ func taskPayload(s TaskSpec) string {
 func ptr[T any](v T) *T { return &v }
 
 // EnsureNamespace creates namespace ns if missing and waits for its default ServiceAccount.
-func (b *Bed) EnsureNamespace(ctx context.Context, ns string) error {
-	_, err := b.clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+func (c *Cluster) EnsureNamespace(ctx context.Context, ns string) error {
+	_, err := c.clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	return WaitFor(ctx, 30*time.Second, "default ServiceAccount in "+ns, func(ctx context.Context) (bool, error) {
-		_, err := b.clientset.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
+		_, err := c.clientset.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return false, nil
 		}

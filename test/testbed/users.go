@@ -27,17 +27,17 @@ import (
 // by the test CA) and binds the user to a Role in namespace with exactly rules (a ClusterRole and
 // ClusterRoleBinding when namespace is ""), replacing an earlier one of the same name. It returns
 // the kubeconfig path once the API server's RBAC allows the first rule.
-func (b *Bed) UserKubeconfig(ctx context.Context, name, namespace string, rules []rbacv1.PolicyRule) (string, error) {
-	certPEM, keyPEM, err := b.signClientCert(name)
+func (c *Cluster) UserKubeconfig(ctx context.Context, name, namespace string, rules []rbacv1.PolicyRule) (string, error) {
+	certPEM, keyPEM, err := c.signClientCert(name)
 	if err != nil {
 		return "", err
 	}
 	cfg := clientcmdapi.NewConfig()
-	caPEM, err := os.ReadFile(filepath.Join(b.dir, "pki", "ca.crt"))
+	caPEM, err := os.ReadFile(filepath.Join(c.dir, "pki", "ca.crt"))
 	if err != nil {
 		return "", err
 	}
-	cfg.Clusters["druid-logs-testbed"] = &clientcmdapi.Cluster{Server: b.restConfig.Host, CertificateAuthorityData: caPEM}
+	cfg.Clusters["druid-logs-testbed"] = &clientcmdapi.Cluster{Server: c.restConfig.Host, CertificateAuthorityData: caPEM}
 	cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{ClientCertificateData: certPEM, ClientKeyData: keyPEM}
 	ns := namespace
 	if ns == "" {
@@ -45,14 +45,14 @@ func (b *Bed) UserKubeconfig(ctx context.Context, name, namespace string, rules 
 	}
 	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: "druid-logs-testbed", AuthInfo: name, Namespace: ns}
 	cfg.CurrentContext = name
-	path := filepath.Join(b.dir, "users", name+".kubeconfig")
+	path := filepath.Join(c.dir, "users", name+".kubeconfig")
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", err
 	}
 	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
 		return "", err
 	}
-	if err := b.bindRules(ctx, name, namespace, rules); err != nil {
+	if err := c.bindRules(ctx, name, namespace, rules); err != nil {
 		return "", err
 	}
 	if len(rules) == 0 || len(rules[0].Verbs) == 0 || len(rules[0].Resources) == 0 {
@@ -67,7 +67,7 @@ func (b *Bed) UserKubeconfig(ctx context.Context, name, namespace string, rules 
 		attrs.Resource, attrs.Subresource = res, sub
 	}
 	err = WaitFor(ctx, 10*time.Second, "RBAC for user "+name, func(ctx context.Context) (bool, error) {
-		sar, err := b.clientset.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{
+		sar, err := c.clientset.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{
 			Spec: authorizationv1.SubjectAccessReviewSpec{User: name, ResourceAttributes: attrs},
 		}, metav1.CreateOptions{})
 		return err == nil && sar.Status.Allowed, err
@@ -84,8 +84,8 @@ func cutSlash(s string) (string, string, bool) {
 	return s, "", false
 }
 
-func (b *Bed) bindRules(ctx context.Context, name, namespace string, rules []rbacv1.PolicyRule) error {
-	rbac := b.clientset.RbacV1()
+func (c *Cluster) bindRules(ctx context.Context, name, namespace string, rules []rbacv1.PolicyRule) error {
+	rbac := c.clientset.RbacV1()
 	roleName := "testbed-user-" + name
 	meta := metav1.ObjectMeta{Name: roleName, Namespace: namespace}
 	subjects := []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: name}}
@@ -101,7 +101,7 @@ func (b *Bed) bindRules(ctx context.Context, name, namespace string, rules []rba
 		}
 		return err
 	}
-	if err := b.EnsureNamespace(ctx, namespace); err != nil {
+	if err := c.EnsureNamespace(ctx, namespace); err != nil {
 		return err
 	}
 	_ = rbac.Roles(namespace).Delete(ctx, roleName, metav1.DeleteOptions{})
@@ -117,12 +117,12 @@ func (b *Bed) bindRules(ctx context.Context, name, namespace string, rules []rba
 }
 
 // signClientCert returns a PEM certificate (CN=name) and PKCS#8 key signed by the bed's CA.
-func (b *Bed) signClientCert(name string) (certPEM, keyPEM []byte, err error) {
-	caCertPEM, err := os.ReadFile(filepath.Join(b.dir, "pki", "ca.crt"))
+func (c *Cluster) signClientCert(name string) (certPEM, keyPEM []byte, err error) {
+	caCertPEM, err := os.ReadFile(filepath.Join(c.dir, "pki", "ca.crt"))
 	if err != nil {
 		return nil, nil, err
 	}
-	caKeyPEM, err := os.ReadFile(filepath.Join(b.dir, "pki", "ca.key"))
+	caKeyPEM, err := os.ReadFile(filepath.Join(c.dir, "pki", "ca.key"))
 	if err != nil {
 		return nil, nil, err
 	}
