@@ -22,20 +22,20 @@ const EvictionMessage = "The node was low on resource: memory. Threshold quantit
 
 // CreateTaskWith is CreateTask with the Job changed by mutate before it is created: a short
 // activeDeadlineSeconds, secrets in the pod template, resources...
-func (b *Bed) CreateTaskWith(ctx context.Context, spec TaskSpec, mutate func(*batchv1.Job)) (*Task, error) {
+func (c *Cluster) CreateTaskWith(ctx context.Context, spec TaskSpec, mutate func(*batchv1.Job)) (*Task, error) {
 	if spec.TaskID == "" {
 		return nil, fmt.Errorf("testbed: TaskSpec.TaskID is required")
 	}
 	spec.defaults()
-	if err := b.EnsureNamespace(ctx, spec.Namespace); err != nil {
+	if err := c.EnsureNamespace(ctx, spec.Namespace); err != nil {
 		return nil, err
 	}
-	t := &Task{Spec: spec, bed: b, JobName: JobName(spec.DruidVersion, spec.NamePrefix, spec.TaskID)}
+	t := &Task{Spec: spec, cluster: c, JobName: JobName(spec.DruidVersion, spec.NamePrefix, spec.TaskID)}
 	job := t.buildJob()
 	if mutate != nil {
 		mutate(job)
 	}
-	created, err := b.clientset.BatchV1().Jobs(spec.Namespace).Create(ctx, job, metav1.CreateOptions{})
+	created, err := c.clientset.BatchV1().Jobs(spec.Namespace).Create(ctx, job, metav1.CreateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("creating Job %s: %w", t.JobName, err)
 	}
@@ -83,12 +83,12 @@ func (t *Task) Evict(ctx context.Context) error {
 
 // kubeletEvent records an event about the pod as the kubelet of its node would.
 func (t *Task) kubeletEvent(ctx context.Context, typ, reason, message string) error {
-	pod, err := t.bed.clientset.CoreV1().Pods(t.Spec.Namespace).Get(ctx, t.PodName(), metav1.GetOptions{})
+	pod, err := t.cluster.clientset.CoreV1().Pods(t.Spec.Namespace).Get(ctx, t.PodName(), metav1.GetOptions{})
 	if err != nil {
 		return err
 	}
 	now := metav1.Now()
-	_, err = t.bed.clientset.CoreV1().Events(t.Spec.Namespace).Create(ctx, &corev1.Event{
+	_, err = t.cluster.clientset.CoreV1().Events(t.Spec.Namespace).Create(ctx, &corev1.Event{
 		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", pod.Name, time.Now().UnixNano())},
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID,
 			APIVersion: "v1", FieldPath: "spec.containers{" + t.Spec.ContainerName + "}"},
@@ -103,7 +103,7 @@ func (t *Task) kubeletEvent(ctx context.Context, typ, reason, message string) er
 func (t *Task) WaitJobFailed(ctx context.Context, reason string, timeout time.Duration) (*batchv1.Job, error) {
 	var job *batchv1.Job
 	err := WaitFor(ctx, timeout, "Job "+t.JobName+" Failed/"+reason, func(ctx context.Context) (bool, error) {
-		j, err := t.bed.clientset.BatchV1().Jobs(t.Spec.Namespace).Get(ctx, t.JobName, metav1.GetOptions{})
+		j, err := t.cluster.clientset.BatchV1().Jobs(t.Spec.Namespace).Get(ctx, t.JobName, metav1.GetOptions{})
 		if err != nil {
 			return false, err
 		}
