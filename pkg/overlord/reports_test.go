@@ -46,3 +46,18 @@ func TestTaskDocumentsAndTheir404s(t *testing.T) {
 		})
 	}
 }
+
+func TestClusterTag(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{`{"task":"x","payload":{"type":"index_kafka","context":{"tags":{"k8s_cluster":"west"}}}}`, "west"},
+		{`{"task":"x","payload":{"type":"index_kafka","context":{}}}`, ""},
+		{`{"task":"x","payload":null}`, ""},
+		{`not json`, ""},
+		{`{"task":"x","payload":{"context":{"tags":{"k8s_cluster":7}}}}`, ""},
+	}
+	for _, tt := range tests {
+		if got := ClusterTag([]byte(tt.doc)); got != tt.want {
+			t.Errorf("ClusterTag(%s) = %q, want %q", tt.doc, got, tt.want)
+		}
+	}
+}
