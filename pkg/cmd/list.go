@@ -21,8 +21,10 @@ type ListOptions struct {
 	Output    string
 	Watch     bool
 	NoHeaders bool
-	clients   *Clients
-	multi     []string // several contexts: a CONTEXT column
+	// OverlordNamespace selects one Druid cluster's tasks in a shared namespace.
+	OverlordNamespace string
+	clients           *Clients
+	multi             []string // several contexts: a CONTEXT column
 	// pageSize, now and onWatching are seams for tests.
 	pageSize   int64
 	now        func() time.Time
@@ -70,6 +72,7 @@ With --watch, rows are printed again as they change, as with kubectl get -w.`,
 	f.StringVarP(&o.Output, "output", "o", "", "Output format: wide, json, yaml or name (task IDs only, one per line, for xargs) (default: table)")
 	f.BoolVarP(&o.Watch, "watch", "w", false, "After listing, watch Jobs and pods and print rows again as they change")
 	f.BoolVar(&o.NoHeaders, "no-headers", false, "Do not print the table header")
+	f.StringVar(&o.OverlordNamespace, "overlord-namespace", "", "Only the tasks of the Druid cluster whose druid.indexer.runner.overlordNamespace is this (label druid.overlord.namespace, Druid 33+)")
 	return cmd
 }
 
@@ -119,7 +122,7 @@ func (o *ListOptions) Run(ctx context.Context) error {
 	if o.multi != nil {
 		return o.runAcross(ctx)
 	}
-	src := &tasklist.Lister{Client: o.clients.Kube, Namespace: o.namespace(), PageSize: o.pageSize, Debugf: o.clients.Debugf}
+	src := &tasklist.Lister{Client: o.clients.Kube, Namespace: o.namespace(), PageSize: o.pageSize, Selector: o.selector(), Debugf: o.clients.Debugf}
 	snap, err := src.Snapshot(ctx)
 	if err != nil {
 		return err
@@ -193,4 +196,12 @@ func (o *ListOptions) printRow(r tasklist.Row) error {
 		return printStructured(o.Out, "yaml", r)
 	}
 	return tasklist.WriteTable(o.Out, []tasklist.Row{r}, o.tableOptions(true), o.timeNow())
+}
+
+// selector is --overlord-namespace as a label selector.
+func (o *ListOptions) selector() string {
+	if o.OverlordNamespace == "" {
+		return ""
+	}
+	return druid.OverlordNamespaceKey + "=" + o.OverlordNamespace
 }

@@ -380,3 +380,24 @@ func TestListWatchRelistsAfterExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestListOneDruidClustersTasks: Druid 33+ with overlordNamespace labels
+// each peon with druid.overlord.namespace; --overlord-namespace lists one
+// Druid cluster's tasks of a shared namespace.
+func TestListOneDruidClustersTasks(t *testing.T) {
+	a := listJob("druid", "job-a", "index_a", true)
+	a.Labels = map[string]string{"druid.k8s.peons": "true", "druid.overlord.namespace": "druid-one"}
+	b := listJob("druid", "job-b", "index_b", true)
+	b.Labels = map[string]string{"druid.k8s.peons": "true", "druid.overlord.namespace": "druid-two"}
+	c := fake.NewClientset(a, b)
+	pageJobsAndPods(c)
+	var out bytes.Buffer
+	o := newListOptions(c, &out)
+	o.Output, o.OverlordNamespace = "name", "druid-two"
+	if err := o.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "index_b\n" {
+		t.Fatalf("list --overlord-namespace druid-two printed %q", out.String())
+	}
+}

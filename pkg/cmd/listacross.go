@@ -32,7 +32,7 @@ func (o *ListOptions) runAcross(ctx context.Context) error {
 		if o.AllNamespaces {
 			ns = metav1.NamespaceAll
 		}
-		src := &tasklist.Lister{Client: cl.Kube, Namespace: ns, PageSize: o.pageSize, Debugf: cl.Debugf}
+		src := &tasklist.Lister{Client: cl.Kube, Namespace: ns, PageSize: o.pageSize, Selector: o.selector(), Debugf: cl.Debugf}
 		snap, err := src.Snapshot(ctx)
 		return listed{src: src, snap: snap}, err
 	})

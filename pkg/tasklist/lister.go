@@ -26,6 +26,9 @@ type Lister struct {
 	Namespace string
 	// PageSize bounds each LIST page (DefaultPageSize if 0).
 	PageSize int64
+	// Selector narrows the peon Jobs and pods (added to druid.k8s.peons=true),
+	// e.g. druid.overlord.namespace=NS for one Druid cluster's tasks.
+	Selector string
 	// Debugf receives a marker per request (nil: none).
 	Debugf func(format string, args ...any)
 }
@@ -43,6 +46,14 @@ func (s *Lister) debugf(format string, args ...any) {
 	}
 }
 
+// selector is the peon label selector with Selector added.
+func (s *Lister) selector() string {
+	if s.Selector == "" {
+		return druid.PeonSelector
+	}
+	return druid.PeonSelector + "," + s.Selector
+}
+
 func (s *Lister) pageSize() int64 {
 	if s.PageSize > 0 {
 		return s.PageSize
@@ -54,9 +65,9 @@ func (s *Lister) pageSize() int64 {
 // number of requests per page, whatever the number of tasks.
 func (s *Lister) Snapshot(ctx context.Context) (*Snapshot, error) {
 	snap := &Snapshot{}
-	opts := metav1.ListOptions{LabelSelector: druid.PeonSelector, Limit: s.pageSize()}
+	opts := metav1.ListOptions{LabelSelector: s.selector(), Limit: s.pageSize()}
 	for page := 1; ; page++ {
-		s.debugf("list: LIST jobs -l %s in %s (page %d, limit %d)", druid.PeonSelector, where(s.Namespace), page, opts.Limit)
+		s.debugf("list: LIST jobs -l %s in %s (page %d, limit %d)", s.selector(), where(s.Namespace), page, opts.Limit)
 		l, err := s.Client.Jobs(s.Namespace).List(ctx, opts)
 		if err != nil {
 			return nil, err
@@ -67,7 +78,7 @@ func (s *Lister) Snapshot(ctx context.Context) (*Snapshot, error) {
 		}
 	}
 	for page := 1; ; page++ {
-		s.debugf("list: LIST pods -l %s in %s (page %d, limit %d)", druid.PeonSelector, where(s.Namespace), page, opts.Limit)
+		s.debugf("list: LIST pods -l %s in %s (page %d, limit %d)", s.selector(), where(s.Namespace), page, opts.Limit)
 		l, err := s.Client.Pods(s.Namespace).List(ctx, opts)
 		if err != nil {
 			return nil, err
@@ -103,8 +114,8 @@ func (s *Lister) Watch(ctx context.Context, snap *Snapshot, ch *Changes, now fun
 		return err == nil && m[druid.PeonLabel] == "true"
 	}
 	run := func(what string, list listwatch.ListFunc, watchFn listwatch.WatchFunc, rv string, onList func([]runtime.Object) []Row) {
-		s.debugf("list: WATCH %s -l %s in %s from %q", what, druid.PeonSelector, where(s.Namespace), rv)
-		errs <- listwatch.Run(ctx, listwatch.Config{List: list, Watch: watchFn, LabelSelector: druid.PeonSelector,
+		s.debugf("list: WATCH %s -l %s in %s from %q", what, s.selector(), where(s.Namespace), rv)
+		errs <- listwatch.Run(ctx, listwatch.Config{List: list, Watch: watchFn, LabelSelector: s.selector(),
 			PageSize: s.pageSize(), ResourceVersion: rv, OnWatch: watching,
 			OnList: func(items []runtime.Object) {
 				s.debugf("list: %s watch expired; listed again", what)
