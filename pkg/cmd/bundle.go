@@ -118,18 +118,12 @@ func (o *BundleOptions) Validate() error {
 // Run gathers the evidence with the documents, runs check, assembles the
 // redacted bundle and writes it.
 func (o *BundleOptions) Run(ctx context.Context) error {
-	ovl, err := o.ovl.client(o.Globals, o.clients.Namespace)
-	if err != nil {
-		return err
-	}
-	if o.TaskID, err = o.arg.taskID(ctx, o.clients.locator(&o.task), o.note); err != nil {
-		return err
-	}
-	ev, err := gatherTask(ctx, o.clients, &o.task, ovl, o.TaskID, postmortem.Options{
+	id, ovl, ev, err := o.gatherArg(ctx, o.clients, &o.task, &o.ovl, o.arg, postmortem.Options{
 		Container: o.task.Container, LogBytes: bundleLogBytes, Documents: true})
 	if err != nil {
 		return err
 	}
+	o.TaskID = id
 	rep := postmortem.Diagnose(ev, 50)
 	if rep.Outcome == postmortem.Unknown {
 		return exitcode.New(rep.ExitCode, strings.TrimPrefix(rep.Verdict, "UNKNOWN: ")+": no bundle written", nil)

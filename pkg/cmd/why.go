@@ -97,18 +97,12 @@ func (o *WhyOptions) Validate() error {
 
 // Run gathers, diagnoses and prints; the exit code is the verdict's.
 func (o *WhyOptions) Run(ctx context.Context) error {
-	ovl, err := o.ovl.client(o.Globals, o.clients.Namespace)
-	if err != nil {
-		return err
-	}
-	if o.TaskID, err = o.arg.taskID(ctx, o.clients.locator(&o.task), o.note); err != nil {
-		return err
-	}
-	ev, err := gatherTask(ctx, o.clients, &o.task, ovl, o.TaskID, postmortem.Options{
+	id, _, ev, err := o.gatherArg(ctx, o.clients, &o.task, &o.ovl, o.arg, postmortem.Options{
 		Container: o.task.Container, LogBytes: whyLogBytes, TailLines: whyTailLines})
 	if err != nil {
 		return err
 	}
+	o.TaskID = id
 	rep := postmortem.Diagnose(ev, o.Tail)
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {
@@ -121,6 +115,22 @@ func (o *WhyOptions) Run(ctx context.Context) error {
 }
 
 // gatherTask reads the task's evidence; ovl may be nil.
+// gatherArg is why's and bundle's common start: the Overlord's client, the
+// task's ID from what was pasted, and the evidence.
+func (g *Globals) gatherArg(ctx context.Context, cl *Clients, task *taskFlags, ovlFlags *overlordFlags, arg taskArg,
+	opts postmortem.Options) (string, *overlord.Client, *postmortem.Evidence, error) {
+	ovl, err := ovlFlags.client(g, cl.Namespace)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	id, err := arg.taskID(ctx, cl.locator(task), g.note)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	ev, err := gatherTask(ctx, cl, task, ovl, id, opts)
+	return id, ovl, ev, err
+}
+
 func gatherTask(ctx context.Context, cl *Clients, task *taskFlags, ovl *overlord.Client, taskID string, opts postmortem.Options) (*postmortem.Evidence, error) {
 	var o postmortem.Overlord
 	if ovl != nil {
