@@ -3,7 +3,6 @@ package follow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -64,35 +63,6 @@ type Options struct {
 	// Now is the clock of the first request's time; default time.Now.
 	Now func() time.Time
 }
-
-// GaveUpError is returned when MaxFailures attempts in a row failed.
-type GaveUpError struct {
-	Attempts int
-	Err      error
-}
-
-func (e *GaveUpError) Error() string {
-	return fmt.Sprintf("log stream failed %d times in a row: %v", e.Attempts, e.Err)
-}
-
-func (e *GaveUpError) Unwrap() error { return e.Err }
-
-// LogGoneError is returned when the container has ended but its log could
-// not be read to the end: the pod was deleted first. Lines after what was
-// printed may exist only in Druid's task-log storage; Offset is how many
-// bytes of the log (without timestamps) were printed, when OffsetKnown
-// (the follow started at the log's first line).
-type LogGoneError struct {
-	Offset      int64
-	OffsetKnown bool
-	Err         error
-}
-
-func (e *LogGoneError) Error() string {
-	return "the pod was deleted before its log could be read to the end: " + e.Err.Error()
-}
-
-func (e *LogGoneError) Unwrap() error { return e.Err }
 
 // defaultCoalesce is Options.Coalesce's default: far below what a person can
 // see, and at the ~30 MB/s an API server streams a log it lets the transport
