@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // componentUsers are the API users of the cluster's components that watch pods.
@@ -32,7 +35,21 @@ func (c *Cluster) RestartAPIServerAfter(ctx context.Context, down time.Duration)
 	if err := c.bed.script(ctx, []string{"TESTBED_DIR=" + c.dir}, "ctl.sh", "restart-apiserver", secs); err != nil {
 		return err
 	}
-	return c.WaitComponentsWatching(ctx, since, 60*time.Second)
+	if err := c.WaitComponentsWatching(ctx, since, 60*time.Second); err != nil {
+		return err
+	}
+	return c.waitControllers(ctx)
+}
+
+// waitControllers waits until the controller-manager serves new namespaces
+// again (their default ServiceAccount appears), so the next story does not
+// pay for the outage.
+func (c *Cluster) waitControllers(ctx context.Context) error {
+	ns := fmt.Sprintf("probe-%d", time.Now().UnixNano())
+	if err := c.EnsureNamespace(ctx, ns); err != nil {
+		return err
+	}
+	return c.clientset.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
 }
 
 // StopAPIServer stops the cluster's kube-apiserver (SIGTERM, SIGKILL after 3 s) and leaves it
@@ -49,7 +66,10 @@ func (c *Cluster) StartAPIServer(ctx context.Context) error {
 	if err := c.bed.script(ctx, []string{"TESTBED_DIR=" + c.dir}, "ctl.sh", "start-apiserver"); err != nil {
 		return err
 	}
-	return c.WaitComponentsWatching(ctx, since, 60*time.Second)
+	if err := c.WaitComponentsWatching(ctx, since, 60*time.Second); err != nil {
+		return err
+	}
+	return c.waitControllers(ctx)
 }
 
 // WaitComponentsWatching waits until every cluster component has started a pod watch at or after

@@ -193,7 +193,9 @@ func (c *Cluster) EnsureNamespace(ctx context.Context, ns string) error {
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
-	return WaitFor(ctx, 30*time.Second, "default ServiceAccount in "+ns, func(ctx context.Context) (bool, error) {
+	// The controller-manager makes it; after an API server outage its
+	// informers come back with backoff, which can take most of a minute.
+	return WaitFor(ctx, 90*time.Second, "default ServiceAccount in "+ns, func(ctx context.Context) (bool, error) {
 		_, err := c.clientset.CoreV1().ServiceAccounts(ns).Get(ctx, "default", metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return false, nil
