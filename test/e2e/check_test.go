@@ -11,7 +11,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
@@ -85,10 +84,8 @@ func TestCheck(t *testing.T) {
 			return "query-unschedulable", nil
 		}, "job=ok pod=ok running=fail", 4, "running", "FailedScheduling", 0},
 		{"image pull failure", func(t *testing.T) (string, []string) {
-			task := createTask(t, testbed.TaskSpec{Namespace: ns, TaskID: "query-badimage"})
-			p, err := task.Pod(testCtx(t))
-			must(t, err)
-			must(t, setWaiting(t, p, "ImagePullBackOff", `Back-off pulling image "apache/druid:nope"`))
+			task := createTask(t, testbed.TaskSpec{Namespace: ns, TaskID: "query-badimage", Image: "apache/druid:nope"})
+			must(t, task.SetWaiting(testCtx(t), "ImagePullBackOff", `Back-off pulling image "apache/druid:nope"`))
 			return "query-badimage", nil
 		}, "job=ok pod=ok running=fail", 4, "running", "ImagePullBackOff", 0},
 		{"wrong container name", func(t *testing.T) (string, []string) {
@@ -140,19 +137,4 @@ func TestCheck(t *testing.T) {
 			}
 		})
 	}
-}
-
-// setWaiting gives the pod an IP-less waiting container, as a kubelet that
-// cannot pull the image does.
-func setWaiting(t *testing.T, p *corev1.Pod, reason, msg string) error {
-	return testbed.WaitFor(testCtx(t), 30*time.Second, "waiting status", func(ctx context.Context) (bool, error) {
-		cur, err := bed.Clientset().CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		cur.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "main", Image: "apache/druid:nope",
-			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: msg}}}}
-		_, err = bed.Clientset().CoreV1().Pods(p.Namespace).UpdateStatus(ctx, cur, metav1.UpdateOptions{})
-		return err == nil, nil
-	})
 }

@@ -139,10 +139,8 @@ func TestWhy(t *testing.T) {
 		}, 6, "status-not-pushed", "FAILED: the peon finished with SUCCESS, but its status never reached task-log storage", ""},
 
 		{"an image that cannot be pulled", func(t *testing.T) (string, []string) {
-			task := createTask(t, testbed.TaskSpec{Namespace: ns, TaskID: "query-badimage-why"})
-			p, err := task.Pod(testCtx(t))
-			must(t, err)
-			must(t, setWaiting(t, p, "ImagePullBackOff", `Back-off pulling image "apache/druid:nope"`))
+			task := createTask(t, testbed.TaskSpec{Namespace: ns, TaskID: "query-badimage-why", Image: "apache/druid:nope"})
+			must(t, task.SetWaiting(testCtx(t), "ImagePullBackOff", `Back-off pulling image "apache/druid:nope"`))
 			return "query-badimage-why", nil
 		}, 4, "image-pull", "PENDING: nothing has failed yet, but the image apache/druid:nope of container main cannot be pulled", ""},
 

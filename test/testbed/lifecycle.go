@@ -67,14 +67,7 @@ func (t *Task) PreviousLogPath() string {
 // ContainerCreating status, it gets a pod IP, phase Running and container Spec.ContainerName
 // running, started and ready with a containerID. On NodeKWOK it also creates the Logs object.
 func (t *Task) SetRunning(ctx context.Context) error {
-	pod, err := t.Pod(ctx)
-	if err != nil {
-		return err
-	}
-	err = WaitFor(ctx, DefaultTimeout, "ContainerCreating status of pod "+pod.Name, func(ctx context.Context) (bool, error) {
-		p, err := t.cluster.clientset.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
-		return err == nil && len(p.Status.ContainerStatuses) > 0, err
-	})
+	pod, err := t.waitCreating(ctx)
 	if err != nil {
 		return err
 	}
@@ -106,6 +99,32 @@ func (t *Task) SetRunning(ctx context.Context) error {
 		setConditions(p, now, corev1.ConditionTrue, "")
 		t.setContainer(p, corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}, true)
 	})
+}
+
+// SetWaiting leaves the pod without an IP and its container waiting with reason and message, as a
+// kubelet that cannot pull the image reports it (reason ImagePullBackOff). Like SetRunning it first
+// waits for KWOK's own ContainerCreating status, which would otherwise overwrite this one.
+func (t *Task) SetWaiting(ctx context.Context, reason, message string) error {
+	if _, err := t.waitCreating(ctx); err != nil {
+		return err
+	}
+	return t.updateStatus(ctx, func(p *corev1.Pod) {
+		t.setContainer(p, corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: message}}, false)
+	})
+}
+
+// waitCreating returns the task's pod once KWOK has given it the kubelet's first status
+// (container ContainerCreating).
+func (t *Task) waitCreating(ctx context.Context) (*corev1.Pod, error) {
+	pod, err := t.Pod(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = WaitFor(ctx, DefaultTimeout, "ContainerCreating status of pod "+pod.Name, func(ctx context.Context) (bool, error) {
+		p, err := t.cluster.clientset.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+		return err == nil && len(p.Status.ContainerStatuses) > 0, err
+	})
+	return pod, err
 }
 
 // Succeed terminates the container with exit code 0 (reason Completed); the pod Succeeds.

@@ -41,6 +41,7 @@ type TaskSpec struct {
 	Type          string // task type, e.g. "index_kafka"; default "noop"
 	DataSource    string // default "wikipedia"
 	GroupID       string // default TaskID
+	Image         string // the main container's image; default apache/druid:MAJOR.0.0
 	// Unschedulable leaves spec.nodeName empty and selects a node label nobody has, so the
 	// scheduler marks the pod PodScheduled=False/Unschedulable and it stays Pending.
 	Unschedulable bool
@@ -115,9 +116,13 @@ func (t *Task) buildJob() *batchv1.Job {
 	maps.Copy(podAnn, s.Annotations)
 	podAnn["task.id"], podAnn["tls.enabled"] = s.TaskID, "false"
 	jobAnn["task.id"] = s.TaskID
+	image := s.Image
+	if image == "" {
+		image = fmt.Sprintf("apache/druid:%d.0.0", major)
+	}
 	container := corev1.Container{
 		Name:  s.ContainerName,
-		Image: fmt.Sprintf("apache/druid:%d.0.0", major),
+		Image: image,
 		Env: []corev1.EnvVar{
 			{Name: "TASK_DIR", Value: "/druid/data/persistent/task"},
 			{Name: "TASK_ID", Value: s.TaskID},
