@@ -241,7 +241,13 @@ func (l *Locator) FindPod(ctx context.Context, job *batchv1.Job) (*PodMatch, err
 	if err != nil {
 		return nil, err
 	}
-	pods := list.Items[:0]
+	return podOfJob(list, job), nil
+}
+
+// podOfJob picks the newest of the listed pods (labelled with the Job's
+// name) that no earlier Job of the same name owns.
+func podOfJob(list *corev1.PodList, job *batchv1.Job) *PodMatch {
+	pods := make([]corev1.Pod, 0, len(list.Items))
 	for _, p := range list.Items {
 		if ownedByOther(&p, job) {
 			continue
@@ -252,7 +258,7 @@ func (l *Locator) FindPod(ctx context.Context, job *batchv1.Job) (*PodMatch, err
 	if pod != nil {
 		pod = pod.DeepCopy()
 	}
-	return &PodMatch{Pod: pod, Count: n, ResourceVersion: list.ResourceVersion}, nil
+	return &PodMatch{Pod: pod, Count: n, ResourceVersion: list.ResourceVersion}
 }
 
 func ownedByOther(pod *corev1.Pod, job *batchv1.Job) bool {

@@ -17,6 +17,9 @@ type Resolution struct {
 	// Namespace where the Job was found (or searched, if not found).
 	Namespace string
 	Job       *batchv1.Job
+	// JobFromPod says Job was not read but built from the pod
+	// (ResolveStreamable): name, namespace, UID and task.id, no status.
+	JobFromPod bool
 	// Rule says how the Job was found.
 	Rule druid.Rule
 	Pod  *corev1.Pod
@@ -37,6 +40,19 @@ type Resolution struct {
 // the container whose state counts. A missing Job is not an error: the
 // result has State NOT_STARTED and NotFound set.
 func (l *Locator) Resolve(ctx context.Context, taskID, container string) (*Resolution, error) {
+	return l.resolve(ctx, taskID, container, nil)
+}
+
+// listedPods is a LIST of the pods labelled job-name=JobName in the
+// Locator's namespace that an earlier step already made.
+type listedPods struct {
+	JobName string
+	List    *corev1.PodList
+}
+
+// resolve is Resolve; when known holds the pods of the Job it finds, they
+// are not listed again.
+func (l *Locator) resolve(ctx context.Context, taskID, container string, known *listedPods) (*Resolution, error) {
 	r := &Resolution{TaskID: taskID, Namespace: l.Namespace}
 	m, err := l.FindJob(ctx, taskID)
 	var nf *NotFoundError
@@ -60,8 +76,10 @@ func (l *Locator) Resolve(ctx context.Context, taskID, container string) (*Resol
 		return nil, err
 	}
 	r.Job, r.Rule, r.Namespace = m.Job, m.Rule, m.Job.Namespace
-	pm, err := l.FindPod(ctx, m.Job)
-	if err != nil {
+	var pm *PodMatch
+	if known != nil && known.JobName == m.Job.Name && m.Job.Namespace == l.Namespace && !l.AllNamespaces {
+		pm = podOfJob(known.List, m.Job)
+	} else if pm, err = l.FindPod(ctx, m.Job); err != nil {
 		return nil, err
 	}
 	r.Pod, r.PodCount, r.PodsResourceVersion = pm.Pod, pm.Count, pm.ResourceVersion

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -96,10 +97,14 @@ func (tk *task) startPod(containers ...string) *task {
 	c.seq++
 	name := fmt.Sprintf("%s-%05d", tk.job.Name[:min(len(tk.job.Name), 58)], c.seq)
 	c.mu.Unlock()
+	controller := true
+	// As the Job controller makes it: the template's annotations (task.id
+	// among them), the job-name label, the Job as controller.
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: tk.job.Namespace, Name: name,
 		CreationTimestamp: metav1.NewTime(time.Now()),
 		Labels:            map[string]string{druid.JobNameLabel: tk.job.Name, druid.PeonLabel: "true"},
-		OwnerReferences:   []metav1.OwnerReference{{Kind: "Job", Name: tk.job.Name, UID: tk.job.UID}}},
+		Annotations:       maps.Clone(tk.job.Spec.Template.Annotations),
+		OwnerReferences:   []metav1.OwnerReference{{Kind: "Job", Name: tk.job.Name, UID: tk.job.UID, Controller: &controller}}},
 		Spec: corev1.PodSpec{NodeName: "node-1"}}
 	for _, n := range containers {
 		pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{Name: n})

@@ -20,7 +20,7 @@ import (
 // *MissingContainerError, *ContainerFailedError, *PodDeletedError,
 // *TaskFailedError, *OverlordError), an API error, or ctx.Err().
 func Follow(ctx context.Context, cfg Config, taskID string) (*Result, error) {
-	r, err := cfg.Locator.Resolve(ctx, taskID, cfg.Container)
+	r, err := cfg.Locator.ResolveStreamable(ctx, taskID, cfg.Container)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package taskfollow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +195,36 @@ func TestNoFollowPrintsWhatThePodHas(t *testing.T) {
 				t.Fatalf("--no-follow makes one read without follow: %+v", reqs)
 			}
 		})
+	}
+}
+
+// TestFollowReachesTheLogInTwoRequests: on the happy path the API server is
+// asked for the task's pods (by the first candidate Job name, verified by
+// the pod's task.id annotation), then for the log; the pod watch runs
+// alongside. The Job is not read.
+func TestFollowReachesTheLogInTwoRequests(t *testing.T) {
+	c := newCluster(t)
+	tk := c.newTask("druid", "query-a", "").run().log("one")
+	c.cs.ClearActions()
+	var o output
+	cfg := c.config("druid", &o)
+	done := make(chan error, 1)
+	go func() { _, err := Follow(c.ctx(), cfg, "query-a"); done <- err }()
+	o.waitFor(t, "one\n")
+	var before []string
+	for _, a := range c.cs.Actions() {
+		if a.GetVerb() != "watch" {
+			before = append(before, a.GetVerb()+" "+a.GetResource().Resource)
+		}
+	}
+	if reqs := tk.kubelet().Requests(); len(reqs) == 0 {
+		t.Fatal("no log request")
+	}
+	if fmt.Sprint(before) != "[list pods]" {
+		t.Fatalf("API requests besides the log and the watch = %v, want [list pods]", before)
+	}
+	tk.exit(0, "Completed")
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

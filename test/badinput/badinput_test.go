@@ -82,7 +82,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", healthy, []string{"status", "x", "--bogus"}, 2, "unknown flag: --bogus", 0, 0, 0},
 		{"unknown shorthand flag", healthy, []string{"follow", "x", "-Z"}, 2, "unknown shorthand flag: 'Z' in -Z", 0, 0, 0},
 		{"a near-miss of a command is suggested", healthy, []string{"chek", "x"}, 2, `unknown command "chek" for "kubectl druid-logs"; did you mean check?`, 0, 0, 0},
-		{"a bare word is followed as a task, and said to be no command", healthy, []string{"frobnicate"}, 3, `task "frobnicate" not found`, 3, 0, 0},
+		{"a bare word is followed as a task, and said to be no command", healthy, []string{"frobnicate"}, 3, `task "frobnicate" not found`, 4, 0, 0}, // pods by the first name, both Job names, the label search
 		{"--token is refused with the reason", healthy, []string{"follow", "x", "--token=abc"}, 2, "--token is not accepted: credentials on the command line are visible", 0, 0, 0},
 		{"job-name of an ID Kubernetes cannot name", healthy, []string{"job-name", `a\\b`}, 2, "Kubernetes rejects every Job name Druid computes", 0, 0, 0},
 		{"--tail abc says what it expects", healthy, []string{"follow", "x", "--tail", "abc"}, 2, `--tail "abc": expected a number of lines, or -1 for the whole log`, 0, 0, 0},

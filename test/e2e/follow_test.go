@@ -61,9 +61,11 @@ func TestFollowFindsEveryDruidNamingRule(t *testing.T) {
 	}
 }
 
-// TestFollowCostsThreeRequestsBeforeTheFirstLine counts the API requests of
-// the happy path on Druid 28+ with --debug.
-func TestFollowCostsThreeRequestsBeforeTheFirstLine(t *testing.T) {
+// TestFollowCostsTwoRequestsBeforeTheFirstLine counts the API requests of
+// the happy path on Druid 28+ with --debug: the task's pods (found by the
+// Job name's job-name label, verified by their task.id annotation), then the
+// log; the Job is not read.
+func TestFollowCostsTwoRequestsBeforeTheFirstLine(t *testing.T) {
 	ns := newNamespace(t)
 	for i := 0; i < 5; i++ { // other peon Jobs in the namespace change nothing
 		createTask(t, testbed.TaskSpec{Namespace: ns, TaskID: fmt.Sprintf("index_kafka_other_%d", i), DruidVersion: "33"})
@@ -89,7 +91,7 @@ func TestFollowCostsThreeRequestsBeforeTheFirstLine(t *testing.T) {
 			counted = append(counted, l)
 		}
 	}
-	if len(counted) != 3 || !strings.Contains(counted[0], "/jobs/") || !strings.Contains(counted[1], "/pods?") || !strings.Contains(counted[2], "/log?") {
+	if len(counted) != 2 || !strings.Contains(counted[0], "/pods?labelSelector=job-name") || !strings.Contains(counted[1], "/log?") {
 		t.Fatalf("requests before the first line = %d:\n%s", len(counted), strings.Join(before, "\n"))
 	}
 	if strings.Contains(r.stderr, "Authorization") || strings.Contains(r.stderr, "BEGIN") {
