@@ -103,8 +103,9 @@ var Needed = []Access{
 // logProbeLimit bounds the log read: enough to prove the stream opens.
 const logProbeLimit = 4096
 
-// Collect gathers the evidence for a task. The permission reviews run
-// alongside the lookup; events and the log probe run together once the pod
+// Collect gathers the evidence for a task. The permission reviews, the
+// Job's events and the pods of its first candidate name run alongside the
+// Job lookup; the pod's events and the log probe run together once the pod
 // is known.
 //
 // ovl may be nil: the overlord check is then skipped.
@@ -132,14 +133,21 @@ func Collect(ctx context.Context, kube kube.Interface, loc *locate.Locator, task
 			access[i] = review(ctx, kube, loc.Namespace, loc.AllNamespaces, a)
 		}()
 	}
-	obs.Res, obs.ResolveErr = loc.Resolve(ctx, taskID, container)
+	// The Job's events under its first candidate name are asked for at
+	// once, beside the Job and its pods (ResolveAlongside): on Druid 28+ the
+	// whole check is then two round trips deep.
+	var early *eventsCall
+	if cands := druid.JobNames(taskID, loc.NamePrefix); !loc.AllNamespaces && len(cands) > 0 {
+		early = startEvents(ctx, kube, loc.Namespace, "Job", cands[0].Name)
+	}
+	obs.Res, obs.ResolveErr = loc.ResolveAlongside(ctx, taskID, container)
 	if r := obs.Res; r != nil {
 		obs.Namespace = r.Namespace
 		switch {
 		case r.NotFound != nil && !loc.AllNamespaces:
 			obs.Elsewhere, obs.ElsewhereErr = elsewhere(ctx, loc, taskID)
 		case r.Job != nil:
-			collectAround(ctx, kube, obs, &wg)
+			collectAround(ctx, kube, obs, early, &wg)
 		}
 	}
 	wg.Wait()
@@ -147,28 +155,53 @@ func Collect(ctx context.Context, kube kube.Interface, loc *locate.Locator, task
 	return obs
 }
 
-func collectAround(ctx context.Context, kube kube.Interface, obs *Observation, wg *sync.WaitGroup) {
-	r := obs.Res
-	var mu sync.Mutex
-	events := func(kind, name string, into *[]corev1.Event) {
-		defer wg.Done()
+// eventsCall is a LIST of the events about one object, running.
+type eventsCall struct {
+	namespace, kind, name string
+	done                  chan struct{}
+	items                 []corev1.Event
+	err                   error
+}
+
+func startEvents(ctx context.Context, kube kube.Interface, namespace, kind, name string) *eventsCall {
+	c := &eventsCall{namespace: namespace, kind: kind, name: name, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
 		sel := fields.Set{"involvedObject.kind": kind, "involvedObject.name": name}.AsSelector().String()
-		list, err := kube.Events(r.Namespace).List(ctx, metav1.ListOptions{FieldSelector: sel, Limit: 100})
-		mu.Lock()
-		defer mu.Unlock()
+		list, err := kube.Events(namespace).List(ctx, metav1.ListOptions{FieldSelector: sel, Limit: 100})
 		if err != nil {
-			obs.EventsErr = err
+			c.err = err
 			return
 		}
-		*into = list.Items
+		c.items = list.Items
+	}()
+	return c
+}
+
+func collectAround(ctx context.Context, kube kube.Interface, obs *Observation, early *eventsCall, wg *sync.WaitGroup) {
+	r := obs.Res
+	var mu sync.Mutex
+	events := func(kind, name string, into *[]corev1.Event, c *eventsCall) {
+		defer wg.Done()
+		if c == nil || c.namespace != r.Namespace || c.kind != kind || c.name != name {
+			c = startEvents(ctx, kube, r.Namespace, kind, name)
+		}
+		<-c.done
+		mu.Lock()
+		defer mu.Unlock()
+		if c.err != nil {
+			obs.EventsErr = c.err
+			return
+		}
+		*into = c.items
 	}
 	wg.Add(1)
-	go events("Job", r.Job.Name, &obs.JobEvents)
+	go events("Job", r.Job.Name, &obs.JobEvents, early)
 	if r.Pod == nil {
 		return
 	}
 	wg.Add(1)
-	go events("Pod", r.Pod.Name, &obs.PodEvents)
+	go events("Pod", r.Pod.Name, &obs.PodEvents, nil)
 	if druid.HasContainer(r.Pod, obs.Container) {
 		wg.Add(1)
 		go func() {

@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 )
 
@@ -134,5 +138,69 @@ func TestResolveStreamableFailingServer(t *testing.T) {
 	l.Client = kubetest.Wrap(c)
 	if _, err := l.ResolveStreamable(context.Background(), "query-abc123", druid.MainContainer); !apierrors.IsForbidden(err) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// barrier holds every Job GET until a pods LIST has been sent, outside
+// the fake clientset (whose reactors run under one lock): a lookup that sends
+// them one after the other waits in vain.
+type barrier struct {
+	kube.Interface
+	listed   chan struct{}
+	once     sync.Once
+	together atomic.Bool
+}
+
+type barrierPods struct {
+	kube.PodClient
+	b *barrier
+}
+
+type barrierJobs struct {
+	kube.JobClient
+	b *barrier
+}
+
+func (b *barrier) Pods(ns string) kube.PodClient { return barrierPods{b.Interface.Pods(ns), b} }
+func (b *barrier) Jobs(ns string) kube.JobClient { return barrierJobs{b.Interface.Jobs(ns), b} }
+
+func (p barrierPods) List(ctx context.Context, opts metav1.ListOptions) (*corev1.PodList, error) {
+	p.b.once.Do(func() { close(p.b.listed) })
+	return p.PodClient.List(ctx, opts)
+}
+
+func (j barrierJobs) Get(ctx context.Context, name string, opts metav1.GetOptions) (*batchv1.Job, error) {
+	select {
+	case <-j.b.listed:
+		j.b.together.Store(true)
+	case <-time.After(5 * time.Second):
+	}
+	return j.JobClient.Get(ctx, name, opts)
+}
+
+// TestResolveAlongsideAsksForJobAndPodsAtOnce: the Job GET and the pods LIST
+// are in flight together; the pods are then not listed again.
+func TestResolveAlongsideAsksForJobAndPodsAtOnce(t *testing.T) {
+	const id = "query-abc123"
+	job := peonJob("druid", druid.JobNames(id, "")[0].Name, id)
+	c, reqs := countingClient(job, runningPodOf(job, "-abcde", time.Now()))
+	b := &barrier{Interface: kubetest.Wrap(c), listed: make(chan struct{})}
+	l := &Locator{Client: b, Namespace: "druid", ByName: true}
+	r, err := l.ResolveAlongside(context.Background(), id, druid.MainContainer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.together.Load() {
+		t.Fatal("the Job GET was sent before the pods LIST: they are not concurrent")
+	}
+	if r.State.Phase != druid.Running || r.JobFromPod || r.Job.UID != job.UID || r.PodCount != 1 {
+		t.Fatalf("resolution %s, stand-in %v, pods %d", r.State.Phase, r.JobFromPod, r.PodCount)
+	}
+	got := map[string]int{}
+	for _, q := range *reqs {
+		got[q]++
+	}
+	if got["list pods"] != 1 || got["get jobs"] != 1 || len(*reqs) != 2 {
+		t.Fatalf("requests = %v, want one Job GET and one pods LIST", *reqs)
 	}
 }

@@ -53,6 +53,12 @@ type listedPods struct {
 // resolve is Resolve; when known holds the pods of the Job it finds, they
 // are not listed again.
 func (l *Locator) resolve(ctx context.Context, taskID, container string, known *listedPods) (*Resolution, error) {
+	return l.resolveWith(ctx, taskID, container, func(string) *listedPods { return known })
+}
+
+// resolveWith is resolve with the known pods asked for once the Job's name
+// is known (nil: list them).
+func (l *Locator) resolveWith(ctx context.Context, taskID, container string, podsOf func(job string) *listedPods) (*Resolution, error) {
 	r := &Resolution{TaskID: taskID, Namespace: l.Namespace}
 	m, err := l.FindJob(ctx, taskID)
 	var nf *NotFoundError
@@ -77,7 +83,7 @@ func (l *Locator) resolve(ctx context.Context, taskID, container string, known *
 	}
 	r.Job, r.Rule, r.Namespace = m.Job, m.Rule, m.Job.Namespace
 	var pm *PodMatch
-	if known != nil && known.JobName == m.Job.Name && m.Job.Namespace == l.Namespace && !l.AllNamespaces {
+	if known := podsOf(m.Job.Name); known != nil && known.JobName == m.Job.Name && m.Job.Namespace == l.Namespace && !l.AllNamespaces {
 		pm = podOfJob(known.List, m.Job)
 	} else if pm, err = l.FindPod(ctx, m.Job); err != nil {
 		return nil, err
