@@ -52,7 +52,7 @@ func TestP7Report(t *testing.T) {
 	r.mdP8(p)
 	r.mdP7Commands(p)
 	out := b.String()
-	for _, want := range []string{"| plugin | 25 | 140 |", "≈ 4.0 round trips", "| plugin check | 200 |", "auth can-i --list", "follow TASK -n NS -q"} {
+	for _, want := range []string{"| plugin | 25 | 140 |", "≈ 4.0 round trips", "plugin 4.0, kubectl 6.0, stern 5.0, curl 3.0 round trips", "| plugin check | 200 |", "auth can-i --list", "follow TASK -n NS -q"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
 		}

@@ -85,10 +85,15 @@ func (r *results) markdown() string {
 		p("**Incomplete: phases %s failed (see the log).**", strings.Join(r.failed, ", "))
 		p("")
 	}
-	r.mdP1(p)
-	r.mdP2(p)
-	r.mdP4(p)
-	r.mdP5(p)
+	// With -only, the tables of the phases that did not run are left out.
+	for _, t := range []struct {
+		phase string
+		md    func(printer)
+	}{{"P1", r.mdP1}, {"P2", r.mdP2}, {"P4", r.mdP4}, {"P5", r.mdP5}} {
+		if r.has(t.phase) {
+			t.md(p)
+		}
+	}
 	r.mdP6(p)
 	r.mdP7(p)
 	r.mdP8(p)
