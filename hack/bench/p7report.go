@@ -36,6 +36,7 @@ func (x *p7Result) roundTrips(tool string, rtt time.Duration) float64 {
 	return (x.p7Min(tool, rtt) - x.p7Min(tool, 0)) / ms(rtt)
 }
 
+// fmtCount renders an estimated count with one decimal, "–" for NaN.
 func fmtCount(v float64) string {
 	if v != v {
 		return "–"

@@ -77,8 +77,8 @@ func (r *results) markdown() string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("_%s, %s, %s; whole session %s (`make bench`)._", r.date.UTC().Format("2006-01-02 15:04 MST"), r.machine, r.goVersion, r.took.Round(time.Second))
 	p("")
-	p("Tools: plugin %s; kubectl %s; stern %s; %s. Test bed: kube-apiserver v1.37.2, etcd, controller-manager and the test kubelet on 127.0.0.1 (`test/testbed`, ports +200).",
-		afterColon(r.versions[toolPlugin]), afterColon(r.versions[toolKubectl]), sternVersion, firstWords(r.versions[toolCurl], 2))
+	p("Tools: plugin %s; kubectl %s; stern %s; %s. Test bed: kube-apiserver v1.37.2, etcd, controller-manager and the test kubelet on 127.0.0.1 (`test/testbed`, ports +%d).",
+		afterColon(r.versions[toolPlugin]), afterColon(r.versions[toolKubectl]), sternVersion, firstWords(r.versions[toolCurl], 2), r.opts.portOffset)
 	p("Runs alternate command by command (A B C D A B C D …) after one discarded warm-up round; figures are median (min–max). MB = 10⁶ bytes.")
 	p("")
 	if len(r.failed) > 0 {
