@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
@@ -259,3 +260,23 @@ func jobComplete() batchv1.JobCondition {
 }
 
 func metaUpdate() metav1.UpdateOptions { return metav1.UpdateOptions{} }
+
+// awaitPodWatch waits until a watch on the task's pod by name is in place.
+// The API server replays a watch from the LIST's resourceVersion; the fake
+// clientset does not, so a change made before the watch exists would be
+// lost in the fake only.
+func (tk *task) awaitPodWatch(t *testing.T) {
+	t.Helper()
+	want := "metadata.name=" + tk.pod.Name
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, a := range tk.c.cs.Actions() {
+			if w, ok := a.(k8stesting.WatchAction); ok && a.GetResource().Resource == "pods" &&
+				w.GetWatchRestrictions().Fields != nil && w.GetWatchRestrictions().Fields.String() == want {
+				return
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("no watch on pod %s", tk.pod.Name)
+}

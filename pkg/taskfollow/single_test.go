@@ -101,6 +101,7 @@ func TestHowAFollowEnds(t *testing.T) {
 			var err error
 			go func() { res, err = Follow(c.ctx(), cfg, "query-a"); close(done) }()
 			o.waitFor(t, "two\n")
+			tk.awaitPodWatch(t)
 			tt.end(tk)
 			<-done
 			if !tt.check(res, err) {
@@ -127,6 +128,7 @@ func TestWaitThenStream(t *testing.T) {
 	tk.startPod()
 	tk.run().log("hello")
 	o.waitFor(t, "hello\n")
+	tk.awaitPodWatch(t)
 	tk.exit(0, "Completed")
 	if err := <-done; err != nil {
 		t.Fatalf("Follow = %v\n%s", err, o.stderr())
@@ -223,6 +225,7 @@ func TestFollowReachesTheLogInTwoRequests(t *testing.T) {
 	if fmt.Sprint(before) != "[list pods]" {
 		t.Fatalf("API requests besides the log and the watch = %v, want [list pods]", before)
 	}
+	tk.awaitPodWatch(t)
 	tk.exit(0, "Completed")
 	if err := <-done; err != nil {
 		t.Fatal(err)
