@@ -31,16 +31,22 @@ func init() {
 // Client is Interface over the API server's REST API.
 type Client struct {
 	core, batch, authz rest.Interface
+	logs               rest.Interface // core/v1 over HTTP/1.1, for log streams
 }
 
 // NewForConfig returns a Client for cfg. The three API groups share one
 // HTTP client, so one connection serves them all. No request is made.
 func NewForConfig(cfg *rest.Config) (*Client, error) {
-	httpClient, err := httpClientFor(cfg)
+	httpClient, logClient, err := httpClientsFor(cfg)
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{}
+	if logClient != nil {
+		if c.logs, err = restClientFor(cfg, logClient, "/api", corev1.SchemeGroupVersion); err != nil {
+			return nil, err
+		}
+	}
 	for _, g := range []struct {
 		dst     *rest.Interface
 		apiPath string
@@ -70,18 +76,23 @@ func restClientFor(cfg *rest.Config, httpClient *http.Client, apiPath string, gv
 
 // Pods reads pods in namespace ("" for all namespaces).
 func (c *Client) Pods(namespace string) PodClient {
+	logs := c.logs
+	if logs == nil {
+		logs = c.core
+	}
 	return &pods{resource[*corev1.Pod, *corev1.PodList]{"pods", c.core, namespace,
-		func() *corev1.Pod { return &corev1.Pod{} }, func() *corev1.PodList { return &corev1.PodList{} }}}
+		func() *corev1.Pod { return &corev1.Pod{} }, func() *corev1.PodList { return &corev1.PodList{} }}, logs}
 }
 
 // pods adds the log subresource to the generic pod client.
 type pods struct {
 	resource[*corev1.Pod, *corev1.PodList]
+	logs rest.Interface // the client of log streams
 }
 
 // GetLogs builds the request for a container's log; Stream opens it.
 func (p *pods) GetLogs(name string, opts *corev1.PodLogOptions) *rest.Request {
-	return p.client.Get().Namespace(p.namespace).Name(name).Resource("pods").SubResource("log").
+	return p.logs.Get().Namespace(p.namespace).Name(name).Resource("pods").SubResource("log").
 		VersionedParams(opts, parameterCodec)
 }
 
