@@ -12,12 +12,13 @@ import (
 	"k8s.io/client-go/transport"
 )
 
-// StreamWindow is the HTTP/2 receive window of one stream: how much of a
-// log the API server may send ahead of what the plugin has read. client-go
-// leaves Go's default of 4 MB, so whenever the reader falls behind (a slow
-// terminal, a busy machine) up to 4 MB of log waits in memory, and peak
-// memory grows with the length of the stream. 512 KB is still 15 ms of a
-// log streaming at 30 MB/s, ample for a reader on the same host.
+// StreamWindow is the HTTP/2 receive window of one stream (a watch, say):
+// how much the API server may send ahead of what the plugin has read.
+// client-go leaves Go's default of 4 MB, so whenever the reader falls
+// behind (a busy machine) up to 4 MB waits in memory. 512 KB is still
+// 15 ms of a stream at 30 MB/s, ample for a reader on the same host. Log
+// streams go over HTTP/1.1 (httpClientsFor), where what the server sends
+// ahead waits in the kernel's socket buffer, not in the plugin's memory.
 const StreamWindow = 512 << 10
 
 // httpClientsFor returns the HTTP client of every request but log
