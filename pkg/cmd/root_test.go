@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/version"
 )
 
 func TestFollowByDefault(t *testing.T) {
@@ -117,5 +118,33 @@ func TestCompletionHelpNamesTheHelper(t *testing.T) {
 	Execute(context.Background(), streams, []string{"completion", "--help"}, func() int { return 0 })
 	if !strings.Contains(out.String(), "kubectl_complete-druid_logs must be on PATH") {
 		t.Fatalf("completion --help:\n%s", out.String())
+	}
+}
+
+// TestVersionFlag checks the root's --version, which the plugin prints
+// itself instead of through a cobra version template.
+func TestVersionFlag(t *testing.T) {
+	tests := []struct {
+		args    []string
+		code    int
+		version bool // stdout is the version line and nothing else
+	}{
+		{[]string{"--version"}, exitcode.OK, true},
+		{[]string{"--version=true"}, exitcode.OK, true},
+		{[]string{"-q", "--kubeconfig", "/nonexistent", "--version"}, exitcode.OK, true},
+		{[]string{"--version", "--help"}, exitcode.OK, false},    // help wins, as in cobra
+		{[]string{"--version=false"}, exitcode.OK, false},        // the root's help
+		{[]string{"follow", "--version"}, exitcode.Usage, false}, // only the root has it
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+			code := Execute(context.Background(), streams, tt.args, func() int { return 0 })
+			want := version.Get().String() + "\n"
+			if code != tt.code || (out.String() == want) != tt.version {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d, version printed %v", code, out.String(), errOut.String(), tt.code, tt.version)
+			}
+		})
 	}
 }

@@ -44,7 +44,7 @@ type Options struct {
 	// everything the transport had buffered, so that a busy stream is read
 	// in large batches: fewer reads, HTTP/2 window updates and writes to
 	// the output. It bounds the extra latency of a line. Default 2ms; a
-	// negative value disables it.
+	// negative value disables it. A DirectReader stream never pauses.
 	Coalesce time.Duration
 	// MaxLine is the longest line held in memory to be written whole;
 	// a longer one is written in pieces of that size (see lineWriter).

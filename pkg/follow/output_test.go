@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
 )
 
@@ -192,4 +194,46 @@ func (c *callWriter) Write(p []byte) (int, error) {
 	c.calls = append(c.calls, append([]byte(nil), p...))
 	c.mu.Unlock()
 	return len(p), nil
+}
+
+// lineReads is a stream whose every Read returns one line, as a transport
+// that holds little when read.
+type lineReads struct{ lines []string }
+
+func (s *lineReads) Read(p []byte) (int, error) {
+	if len(s.lines) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, s.lines[0])
+	s.lines = s.lines[1:]
+	return n, nil
+}
+
+func (s *lineReads) Close() error { return nil }
+
+// directLineReads is lineReads that says it reads the connection directly.
+type directLineReads struct{ lineReads }
+
+func (*directLineReads) ReadsDirectly() {}
+
+func TestADirectStreamIsReadWithoutPauses(t *testing.T) {
+	for _, direct := range []bool{false, true} {
+		lines := []string{"2026-11-26T10:00:00.000000000Z a\n", "2026-11-26T10:00:01.000000000Z b\n"}
+		var rc io.ReadCloser = &lineReads{lines}
+		if direct {
+			rc = &directLineReads{lineReads{lines}}
+		}
+		var out bytes.Buffer
+		f := New(func(context.Context, *corev1.PodLogOptions) (io.ReadCloser, error) { return rc, nil }, &out, Options{})
+		pauses := 0
+		f.pause = func(time.Duration) { pauses++ }
+		ended := make(chan struct{})
+		close(ended)
+		if err := f.Run(context.Background(), ended); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 2, true: 0}[direct]; pauses != want || out.String() != "a\nb\n" {
+			t.Errorf("direct %v: %d pauses, output %q; want %d pauses, \"a\\nb\\n\"", direct, pauses, out.String(), want)
+		}
+	}
 }

@@ -13,6 +13,17 @@ import (
 // point: the read does not reach back far enough.
 var errNotCovered = errors.New("the tail read starts after the resume point")
 
+// DirectReader is a stream whose every Read reads the network connection
+// itself, as an HTTP/1.1 response body does: a read returns at most what
+// one TLS record holds even when more has arrived, so a short read does not
+// mean the transport is drained, and pausing would gather nothing. The
+// follower does not pause between reads of such a stream (Options.Coalesce).
+type DirectReader interface {
+	io.Reader
+	// ReadsDirectly marks the stream; it does nothing.
+	ReadsDirectly()
+}
+
 // pump copies one stream to the output. It returns when the stream ends
 // (nil: a clean end), fails, or (unless this is a final read) the container
 // has ended and the stream stays silent, in which case cut is true. An
@@ -28,6 +39,8 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 	go f.watchdog(ctx, rc, ended, final, &byEnd, &lastRead, done)
 	defer rc.Close()
 	f.cur = lineState{}
+	_, direct := rc.(DirectReader)
+	coalesce := f.opts.Coalesce > 0 && !direct
 	start, end := 0, 0
 	for {
 		if end == len(f.buf) {
@@ -91,7 +104,7 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 				return false, writeError{ferr}
 			}
 		}
-		if n > 0 && n < room && f.opts.Coalesce > 0 {
+		if n > 0 && n < room && coalesce {
 			// The read took all the transport had: the printed lines are
 			// out, so let the next batch gather instead of reading it in
 			// pieces as it arrives. A full read means more is waiting.

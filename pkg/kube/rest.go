@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/client-go/gentype"
 	"k8s.io/client-go/rest"
 )
 
@@ -32,16 +31,22 @@ func init() {
 // Client is Interface over the API server's REST API.
 type Client struct {
 	core, batch, authz rest.Interface
+	logs               rest.Interface // core/v1 over HTTP/1.1, for log streams
 }
 
 // NewForConfig returns a Client for cfg. The three API groups share one
 // HTTP client, so one connection serves them all. No request is made.
 func NewForConfig(cfg *rest.Config) (*Client, error) {
-	httpClient, err := httpClientFor(cfg)
+	httpClient, logClient, err := httpClientsFor(cfg)
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{}
+	if logClient != nil {
+		if c.logs, err = restClientFor(cfg, logClient, "/api", corev1.SchemeGroupVersion); err != nil {
+			return nil, err
+		}
+	}
 	for _, g := range []struct {
 		dst     *rest.Interface
 		apiPath string
@@ -71,53 +76,53 @@ func restClientFor(cfg *rest.Config, httpClient *http.Client, apiPath string, gv
 
 // Pods reads pods in namespace ("" for all namespaces).
 func (c *Client) Pods(namespace string) PodClient {
-	return &pods{gentype.NewClientWithList[*corev1.Pod, *corev1.PodList]("pods", c.core, parameterCodec, namespace,
-		func() *corev1.Pod { return &corev1.Pod{} }, func() *corev1.PodList { return &corev1.PodList{} },
-		gentype.PrefersProtobuf[*corev1.Pod]())}
+	logs := c.logs
+	if logs == nil {
+		logs = c.core
+	}
+	return &pods{resource[*corev1.Pod, *corev1.PodList]{"pods", c.core, namespace,
+		func() *corev1.Pod { return &corev1.Pod{} }, func() *corev1.PodList { return &corev1.PodList{} }}, logs}
 }
 
 // pods adds the log subresource to the generic pod client.
 type pods struct {
-	*gentype.ClientWithList[*corev1.Pod, *corev1.PodList]
+	resource[*corev1.Pod, *corev1.PodList]
+	logs rest.Interface // the client of log streams
 }
 
 // GetLogs builds the request for a container's log; Stream opens it.
 func (p *pods) GetLogs(name string, opts *corev1.PodLogOptions) *rest.Request {
-	return p.GetClient().Get().Namespace(p.GetNamespace()).Name(name).Resource("pods").SubResource("log").
+	return p.logs.Get().Namespace(p.namespace).Name(name).Resource("pods").SubResource("log").
 		VersionedParams(opts, parameterCodec)
 }
 
 // Jobs reads Jobs in namespace ("" for all namespaces).
 func (c *Client) Jobs(namespace string) JobClient {
-	return gentype.NewClientWithList[*batchv1.Job, *batchv1.JobList]("jobs", c.batch, parameterCodec, namespace,
-		func() *batchv1.Job { return &batchv1.Job{} }, func() *batchv1.JobList { return &batchv1.JobList{} },
-		gentype.PrefersProtobuf[*batchv1.Job]())
+	return &resource[*batchv1.Job, *batchv1.JobList]{"jobs", c.batch, namespace,
+		func() *batchv1.Job { return &batchv1.Job{} }, func() *batchv1.JobList { return &batchv1.JobList{} }}
 }
 
 // Events lists events in namespace.
 func (c *Client) Events(namespace string) EventClient {
-	return gentype.NewClientWithList[*corev1.Event, *corev1.EventList]("events", c.core, parameterCodec, namespace,
-		func() *corev1.Event { return &corev1.Event{} }, func() *corev1.EventList { return &corev1.EventList{} },
-		gentype.PrefersProtobuf[*corev1.Event]())
+	return &resource[*corev1.Event, *corev1.EventList]{"events", c.core, namespace,
+		func() *corev1.Event { return &corev1.Event{} }, func() *corev1.EventList { return &corev1.EventList{} }}
 }
 
 // Services lists services in namespace.
 func (c *Client) Services(namespace string) ServiceClient {
-	return gentype.NewClientWithList[*corev1.Service, *corev1.ServiceList]("services", c.core, parameterCodec, namespace,
-		func() *corev1.Service { return &corev1.Service{} }, func() *corev1.ServiceList { return &corev1.ServiceList{} },
-		gentype.PrefersProtobuf[*corev1.Service]())
+	return &resource[*corev1.Service, *corev1.ServiceList]{"services", c.core, namespace,
+		func() *corev1.Service { return &corev1.Service{} }, func() *corev1.ServiceList { return &corev1.ServiceList{} }}
 }
 
 // Namespaces lists namespaces.
 func (c *Client) Namespaces() NamespaceClient {
-	return gentype.NewClientWithList[*corev1.Namespace, *corev1.NamespaceList]("namespaces", c.core, parameterCodec, "",
-		func() *corev1.Namespace { return &corev1.Namespace{} }, func() *corev1.NamespaceList { return &corev1.NamespaceList{} },
-		gentype.PrefersProtobuf[*corev1.Namespace]())
+	return &resource[*corev1.Namespace, *corev1.NamespaceList]{"namespaces", c.core, "",
+		func() *corev1.Namespace { return &corev1.Namespace{} }, func() *corev1.NamespaceList { return &corev1.NamespaceList{} }}
 }
 
 // SelfSubjectAccessReviews asks what the caller may do.
 func (c *Client) SelfSubjectAccessReviews() AccessReviewClient {
-	return gentype.NewClient[*authorizationv1.SelfSubjectAccessReview]("selfsubjectaccessreviews", c.authz, parameterCodec, "",
-		func() *authorizationv1.SelfSubjectAccessReview { return &authorizationv1.SelfSubjectAccessReview{} },
-		gentype.PrefersProtobuf[*authorizationv1.SelfSubjectAccessReview]())
+	return &resource[*authorizationv1.SelfSubjectAccessReview, *authorizationv1.SelfSubjectAccessReview]{
+		"selfsubjectaccessreviews", c.authz, "",
+		func() *authorizationv1.SelfSubjectAccessReview { return &authorizationv1.SelfSubjectAccessReview{} }, nil}
 }

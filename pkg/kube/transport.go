@@ -1,6 +1,8 @@
 package kube
 
 import (
+	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -10,30 +12,45 @@ import (
 	"k8s.io/client-go/transport"
 )
 
-// StreamWindow is the HTTP/2 receive window of one stream: how much of a
-// log the API server may send ahead of what the plugin has read. client-go
-// leaves Go's default of 4 MB, so whenever the reader falls behind (a slow
-// terminal, a busy machine) up to 4 MB of log waits in memory, and peak
-// memory grows with the length of the stream. 512 KB is still 15 ms of a
-// log streaming at 30 MB/s, ample for a reader on the same host.
+// StreamWindow is the HTTP/2 receive window of one stream (a watch, say):
+// how much the API server may send ahead of what the plugin has read.
+// client-go leaves Go's default of 4 MB, so whenever the reader falls
+// behind (a busy machine) up to 4 MB waits in memory. 512 KB is still
+// 15 ms of a stream at 30 MB/s, ample for a reader on the same host. Log
+// streams go over HTTP/1.1 (httpClientsFor), where what the server sends
+// ahead waits in the kernel's socket buffer, not in the plugin's memory.
 const StreamWindow = 512 << 10
 
-// httpClientFor is rest.HTTPClientFor with a bounded HTTP/2 stream window.
-// It builds the transport as client-go does (TLS, exec and auth-provider
+// httpClientsFor returns the HTTP client of every request but log
+// streams, and the client of log streams (nil: use the first).
+//
+// The first is rest.HTTPClientFor with a bounded HTTP/2 stream window. It
+// builds the transport as client-go does (TLS, exec and auth-provider
 // credentials, proxy, dialer, impersonation, cfg.Wrap wrappers) but not
 // through client-go's transport cache, which offers no way to set HTTP/2
-// options. A config with its own Transport is used as given.
-func httpClientFor(cfg *rest.Config) (*http.Client, error) {
+// options. A config with its own Transport is used as given, for
+// everything.
+//
+// The second speaks HTTP/1.1, with the same TLS configuration and the same
+// wrappers (credentials, --debug, retries). A log stream is one long
+// response read in bulk; over HTTP/2 every read of it goes through the
+// connection's frame-reading goroutine, a copy into a per-stream buffer and
+// a WINDOW_UPDATE written back, and the follower pauses so that reads come
+// in batches. Over HTTP/1.1 a read is a read of the connection (see
+// directBody). Each stream has a connection of its own, as with kubectl
+// logs against a server without HTTP/2.
+func httpClientsFor(cfg *rest.Config) (all, logs *http.Client, err error) {
 	if cfg.Transport != nil {
-		return rest.HTTPClientFor(cfg)
+		all, err = rest.HTTPClientFor(cfg)
+		return all, nil, err
 	}
 	tc, err := cfg.TransportConfig()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tlsConfig, err := transport.TLSConfigFor(tc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dial := (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	if tc.DialHolder != nil {
@@ -43,18 +60,58 @@ func httpClientFor(cfg *rest.Config) (*http.Client, error) {
 	if tc.Proxy != nil {
 		proxy = tc.Proxy
 	}
-	base := utilnet.SetTransportDefaults(&http.Transport{
-		Proxy:               proxy,
-		TLSHandshakeTimeout: 10 * time.Second,
-		TLSClientConfig:     tlsConfig,
-		MaxIdleConnsPerHost: 25, // client-go's value
-		DialContext:         dial,
-		DisableCompression:  tc.DisableCompression,
-		HTTP2:               &http.HTTP2Config{MaxReceiveBufferPerStream: StreamWindow},
-	})
-	rt, err := transport.HTTPWrappersForConfig(tc, base)
-	if err != nil {
-		return nil, err
+	newBase := func() *http.Transport {
+		return &http.Transport{
+			Proxy:               proxy,
+			TLSHandshakeTimeout: 10 * time.Second,
+			TLSClientConfig:     tlsConfig,
+			MaxIdleConnsPerHost: 25, // client-go's value
+			DialContext:         dial,
+			DisableCompression:  tc.DisableCompression,
+		}
 	}
-	return &http.Client{Transport: rt, Timeout: cfg.Timeout}, nil
+	base := newBase()
+	base.HTTP2 = &http.HTTP2Config{MaxReceiveBufferPerStream: StreamWindow}
+	rt, err := transport.HTTPWrappersForConfig(tc, utilnet.SetTransportDefaults(base))
+	if err != nil {
+		return nil, nil, err
+	}
+	all = &http.Client{Transport: rt, Timeout: cfg.Timeout}
+
+	h1 := newBase()
+	if tlsConfig != nil {
+		h1.TLSClientConfig = tlsConfig.Clone()
+		h1.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	}
+	// A non-nil empty TLSNextProto keeps net/http from upgrading to HTTP/2,
+	// and SetOldTransportDefaults, unlike SetTransportDefaults, does not
+	// configure it either.
+	h1.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	rt, err = transport.HTTPWrappersForConfig(tc, directTransport{utilnet.SetOldTransportDefaults(h1)})
+	if err != nil {
+		return nil, nil, err
+	}
+	return all, &http.Client{Transport: rt, Timeout: cfg.Timeout}, nil
 }
+
+// directTransport marks the bodies of its responses as directBody.
+type directTransport struct{ next *http.Transport }
+
+func (d directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := d.next.RoundTrip(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = directBody{resp.Body}
+	}
+	return resp, err
+}
+
+// WrappedRoundTripper lets client-go reach the transport underneath to
+// cancel a request (utilnet.RoundTripperWrapper).
+func (d directTransport) WrappedRoundTripper() http.RoundTripper { return d.next }
+
+// directBody is an HTTP/1.1 response body: each Read reads the connection,
+// so pausing between reads gathers nothing (follow.DirectReader).
+type directBody struct{ io.ReadCloser }
+
+// ReadsDirectly marks the body as a follow.DirectReader.
+func (directBody) ReadsDirectly() {}

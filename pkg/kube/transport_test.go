@@ -10,14 +10,15 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 )
 
-// TestALogStreamIsBufferedAtMostOneStreamWindowAhead opens a log stream over
-// HTTP/2 and never reads it: the server can send no more than the stream's
-// receive window before flow control stops it (client-go's default would
-// let it send 4 MB).
-func TestALogStreamIsBufferedAtMostOneStreamWindowAhead(t *testing.T) {
+// TestAStreamIsBufferedAtMostOneStreamWindowAhead opens a streamed
+// response over HTTP/2 (a watch, say) and never reads it: the server can
+// send no more than the stream's receive window before flow control stops
+// it (client-go's default would let it send 4 MB).
+func TestAStreamIsBufferedAtMostOneStreamWindowAhead(t *testing.T) {
 	var sent atomic.Int64
 	proto := make(chan string, 1)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +43,7 @@ func TestALogStreamIsBufferedAtMostOneStreamWindowAhead(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rc, err := c.Pods("druid").GetLogs("p", &corev1.PodLogOptions{Follow: true}).Stream(ctx)
+	rc, err := c.core.Get().Namespace("druid").Resource("pods").Name("p").SubResource("log").Stream(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,5 +67,42 @@ func TestALogStreamIsBufferedAtMostOneStreamWindowAhead(t *testing.T) {
 	}
 	if last < StreamWindow/2 {
 		t.Fatalf("server sent only %d bytes: the stream did not flow", last)
+	}
+}
+
+// TestALogStreamIsReadOverHTTP1 checks that log streams, unlike the other
+// requests, go over HTTP/1.1 with the same TLS configuration, and that their
+// bodies say the follower need not pause between reads.
+func TestALogStreamIsReadOverHTTP1(t *testing.T) {
+	proto := make(chan string, 2)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proto <- r.URL.Path + " " + r.Proto
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p"}}`))
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	c, err := NewForConfig(&rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{CAData: ca}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rc, err := c.Pods("druid").GetLogs("p", &corev1.PodLogOptions{Follow: true}).Stream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, ok := rc.(interface{ ReadsDirectly() }); !ok {
+		t.Errorf("log stream body %T does not mark itself as read directly", rc)
+	}
+	if _, err := c.Pods("druid").Get(ctx, "p", metav1.GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/api/v1/namespaces/druid/pods/p/log HTTP/1.1", "/api/v1/namespaces/druid/pods/p HTTP/2.0"} {
+		if got := <-proto; got != want {
+			t.Errorf("request %q, want %q", got, want)
+		}
 	}
 }
