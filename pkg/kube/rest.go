@@ -32,16 +32,22 @@ func init() {
 type Client struct {
 	core, batch, authz rest.Interface
 	logs               rest.Interface // core/v1 over HTTP/1.1, for log streams
+	warm               *warmDialer    // the log transport's dialer
 }
+
+// PrepareLogStream starts dialling the connection of the next log stream
+// (TCP and TLS) without waiting for it, so that the stream does not wait
+// for those two round trips once the pod is known. It makes no request.
+func (c *Client) PrepareLogStream() { c.warm.Warm() }
 
 // NewForConfig returns a Client for cfg. The three API groups share one
 // HTTP client, so one connection serves them all. No request is made.
 func NewForConfig(cfg *rest.Config) (*Client, error) {
-	httpClient, logClient, err := httpClientsFor(cfg)
+	httpClient, logClient, warm, err := httpClientsFor(cfg)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{}
+	c := &Client{warm: warm}
 	if logClient != nil {
 		if c.logs, err = restClientFor(cfg, logClient, "/api", corev1.SchemeGroupVersion); err != nil {
 			return nil, err

@@ -39,18 +39,21 @@ const StreamWindow = 512 << 10
 // in batches. Over HTTP/1.1 a read is a read of the connection (see
 // directBody). Each stream has a connection of its own, as with kubectl
 // logs against a server without HTTP/2.
-func httpClientsFor(cfg *rest.Config) (all, logs *http.Client, err error) {
+//
+// The log transport's connections come from a warmDialer (nil when the
+// server is not https), which can dial one ahead of the first log request.
+func httpClientsFor(cfg *rest.Config) (all, logs *http.Client, warm *warmDialer, err error) {
 	if cfg.Transport != nil {
 		all, err = rest.HTTPClientFor(cfg)
-		return all, nil, err
+		return all, nil, nil, err
 	}
 	tc, err := cfg.TransportConfig()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	tlsConfig, err := transport.TLSConfigFor(tc)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	dial := (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	if tc.DialHolder != nil {
@@ -74,7 +77,7 @@ func httpClientsFor(cfg *rest.Config) (all, logs *http.Client, err error) {
 	base.HTTP2 = &http.HTTP2Config{MaxReceiveBufferPerStream: StreamWindow}
 	rt, err := transport.HTTPWrappersForConfig(tc, utilnet.SetTransportDefaults(base))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	all = &http.Client{Transport: rt, Timeout: cfg.Timeout}
 
@@ -87,11 +90,15 @@ func httpClientsFor(cfg *rest.Config) (all, logs *http.Client, err error) {
 	// and SetOldTransportDefaults, unlike SetTransportDefaults, does not
 	// configure it either.
 	h1.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
-	rt, err = transport.HTTPWrappersForConfig(tc, directTransport{utilnet.SetOldTransportDefaults(h1)})
-	if err != nil {
-		return nil, nil, err
+	h1 = utilnet.SetOldTransportDefaults(h1)
+	if warm = newWarmDialer(cfg.Host, h1.TLSClientConfig, dial, proxy); warm != nil {
+		h1.DialTLSContext = warm.DialTLSContext
 	}
-	return all, &http.Client{Transport: rt, Timeout: cfg.Timeout}, nil
+	rt, err = transport.HTTPWrappersForConfig(tc, directTransport{h1})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return all, &http.Client{Transport: rt, Timeout: cfg.Timeout}, warm, nil
 }
 
 // directTransport marks the bodies of its responses as directBody.

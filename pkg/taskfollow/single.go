@@ -20,6 +20,10 @@ import (
 // *MissingContainerError, *ContainerFailedError, *PodDeletedError,
 // *TaskFailedError, *OverlordError), an API error, or ctx.Err().
 func Follow(ctx context.Context, cfg Config, taskID string) (*Result, error) {
+	// The log stream's connection is dialled while the pod is looked up.
+	if p, ok := cfg.Kube.(logStreamPreparer); ok {
+		p.PrepareLogStream()
+	}
 	r, err := cfg.Locator.ResolveStreamable(ctx, taskID, cfg.Container)
 	if err != nil {
 		return nil, err
@@ -60,6 +64,10 @@ func Follow(ctx context.Context, cfg Config, taskID string) (*Result, error) {
 	}
 	return cfg.stream(ctx, r, cfg.Out, prefix, "")
 }
+
+// logStreamPreparer is a client that can dial a log stream's connection
+// ahead of the request (kube.Client).
+type logStreamPreparer interface{ PrepareLogStream() }
 
 // streamable says why a resolution cannot be streamed, or nil.
 func (c *Config) streamable(r *locate.Resolution) error {
