@@ -244,6 +244,12 @@ func (l *Locator) FindPod(ctx context.Context, job *batchv1.Job) (*PodMatch, err
 	return podOfJob(list, job), nil
 }
 
+// PodOfJob is FindPod's choice among pods already known (labelled with the
+// Job's name), for a caller that watches pods itself.
+func PodOfJob(pods []corev1.Pod, job *batchv1.Job) *PodMatch {
+	return podOfJob(&corev1.PodList{Items: pods}, job)
+}
+
 // podOfJob picks the newest of the listed pods (labelled with the Job's
 // name) that no earlier Job of the same name owns.
 func podOfJob(list *corev1.PodList, job *batchv1.Job) *PodMatch {

@@ -38,6 +38,8 @@ type Tracker struct {
 	once   sync.Once
 	cancel context.CancelFunc
 	exited chan struct{}
+	// unregister, when set, detaches a Tracker fed by a Shared watch.
+	unregister func()
 }
 
 // Start watches pod from resourceVersion until ctx is done, Stop is called
@@ -100,6 +102,9 @@ func (t *Tracker) Latest() (pod *corev1.Pod, deleted bool) {
 func (t *Tracker) Stop() {
 	if t.cancel != nil {
 		t.cancel()
+	}
+	if t.unregister != nil {
+		t.unregister()
 	}
 	<-t.exited
 }

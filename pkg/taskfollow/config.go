@@ -32,6 +32,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/podwatch"
 )
 
 // Overlord is what the engine asks Druid's Overlord (overlord.Client).
@@ -88,6 +89,11 @@ type Config struct {
 	Progress func(text string)
 	// Debugf receives --debug markers (nil: none).
 	Debugf func(format string, args ...any)
+
+	// pods, in a follow of many tasks, is the one pod watch that finds
+	// running members' pods and tracks every member's pod (nil: each
+	// follow lists and watches its own).
+	pods *podwatch.Shared
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/listwatch"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/podwatch"
 )
 
 // SelectOptions shape a multi-task follow.
@@ -93,6 +94,11 @@ type queued struct {
 func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 	mctx, stopMembers := context.WithCancel(ctx)
 	defer stopMembers()
+	// One pod watch serves every member: a running member's pod is found,
+	// and every member's end noticed, without requests of their own.
+	pods := podwatch.StartShared(mctx, g.cfg.Kube, g.ns, druid.PeonSelector, g.cfg.Debugf)
+	defer pods.Stop()
+	g.cfg.pods = pods
 	wctx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	list, watchFn := listwatch.Jobs(g.cfg.Kube.Jobs(g.ns))
@@ -289,7 +295,7 @@ func (g *multi) followMember(ctx context.Context, job *batchv1.Job, label string
 	loc := *c.Locator
 	loc.Namespace, loc.AllNamespaces = job.Namespace, false
 	r := &locate.Resolution{TaskID: druid.TaskIDOf(job), Namespace: job.Namespace, Job: job}
-	pm, err := loc.FindPod(ctx, job)
+	pm, err := g.podOf(ctx, &loc, job)
 	if err != nil {
 		return err
 	}
@@ -322,6 +328,26 @@ func (g *multi) followMember(ctx context.Context, job *batchv1.Job, label string
 	c.notify("%sfollowing pod %s", prefix, r.Pod.Name)
 	_, err = c.stream(ctx, r, g.out, prefix, label)
 	return err
+}
+
+// podOf finds a running member's pod in the shared pod watch once it has
+// listed. A member that is not streamable yet (a task just started), or a
+// refused shared watch, gets a LIST of its own, whose version the wait for
+// the pod then watches from.
+func (g *multi) podOf(ctx context.Context, loc *locate.Locator, job *batchv1.Job) (*locate.PodMatch, error) {
+	if pods := g.cfg.pods; pods != nil {
+		select {
+		case <-pods.Synced():
+			pm := locate.PodOfJob(pods.Pods(job.Namespace, druid.JobNameLabel, job.Name), job)
+			if pm.Pod != nil && druid.StateOf(job, pm.Pod, g.cfg.Container, g.cfg.now()).Streamable() {
+				return pm, nil
+			}
+		case <-pods.Done():
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return loc.FindPod(ctx, job)
 }
 
 // result lists the members by task ID.

@@ -126,3 +126,41 @@ func TestASelectionSkipsFinishedTasksAndRunsUntilCancelled(t *testing.T) {
 		t.Fatalf("FollowSelected = %v, want context.Canceled", err)
 	}
 }
+
+// TestRunningMembersShareOnePodWatch: the pods of running members are found
+// in one pod LIST and their ends noticed through one pod WATCH, whatever
+// their number: no member lists or watches its own pod.
+func TestRunningMembersShareOnePodWatch(t *testing.T) {
+	c := newCluster(t)
+	var tasks []*task
+	for _, id := range []string{"index_kafka_wiki_a", "index_kafka_wiki_b", "index_kafka_wiki_c", "index_kafka_wiki_d"} {
+		tasks = append(tasks, wikiTask(c, id).run().log(id+" running"))
+	}
+	c.cs.ClearActions()
+	var o output
+	cfg := c.config("druid", &o)
+	done := make(chan error, 1)
+	go func() {
+		_, err := FollowSelected(c.ctx(), cfg, TaskSelector{DataSource: "wiki"}, "druid",
+			SelectOptions{UntilDone: true, MaxStreams: 5}, nil)
+		done <- err
+	}()
+	for _, tk := range tasks {
+		o.waitFor(t, tk.id+" running")
+	}
+	for _, tk := range tasks {
+		tk.exit(0, "Completed")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, a := range c.cs.Actions() {
+		if a.GetResource().Resource == "pods" && a.GetSubresource() == "" {
+			count[a.GetVerb()]++
+		}
+	}
+	if count["list"] != 1 || count["watch"] != 1 {
+		t.Fatalf("pod requests of 4 running members = %v, want one list and one watch", count)
+	}
+}

@@ -112,7 +112,12 @@ func (c *Config) stream(ctx context.Context, r *locate.Resolution, out io.Writer
 	ended := func(p *corev1.Pod) bool {
 		return druid.StateOf(r.Job, p, container, c.now()).Phase == druid.Stopped
 	}
-	tracker := podwatch.Start(ctx, c.Kube, r.Pod, r.PodsResourceVersion, ended, c.Debugf)
+	var tracker *podwatch.Tracker
+	if c.pods != nil {
+		tracker = c.pods.Track(r.Pod, ended)
+	} else {
+		tracker = podwatch.Start(ctx, c.Kube, r.Pod, r.PodsResourceVersion, ended, c.Debugf)
+	}
 	defer tracker.Stop()
 	opts := c.followOptions(r, prefix, member)
 	f := follow.New(c.opener(r.Namespace, r.Pod.Name), out, opts)

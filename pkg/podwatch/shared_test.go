@@ -1,0 +1,105 @@
+package podwatch
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
+)
+
+func peonPod(name, job string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: name, UID: types.UID("uid-" + name),
+		Labels: map[string]string{"druid.k8s.peons": "true", "job-name": job}}}
+}
+
+// TestSharedFeedsEveryTrackerFromOneWatch: many pods, one LIST and one
+// WATCH; each tracker sees its own pod's end and no other's, and is
+// unregistered by Stop.
+func TestSharedFeedsEveryTrackerFromOneWatch(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := fake.NewClientset()
+	var pods []*corev1.Pod
+	for i := 0; i < 5; i++ {
+		p := peonPod(fmt.Sprintf("p%d", i), fmt.Sprintf("job%d", i))
+		if _, err := c.CoreV1().Pods("druid").Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		pods = append(pods, p)
+	}
+	c.ClearActions()
+	s := StartShared(ctx, kubetest.Wrap(c), "druid", "druid.k8s.peons=true", nil)
+	defer s.Stop()
+	<-s.Synced()
+	if got := s.Pods("druid", "job-name", "job3"); len(got) != 1 || got[0].Name != "p3" {
+		t.Fatalf("pods of job3 = %v", got)
+	}
+	var trackers []*Tracker
+	for _, p := range pods {
+		trackers = append(trackers, s.Track(p, terminated))
+	}
+	for len(c.Actions()) < 2 { // the watch is open
+		time.Sleep(time.Millisecond)
+	}
+	ended := pods[1].DeepCopy()
+	ended.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "main", State: corev1.ContainerState{
+		Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed"}}}}
+	if _, err := c.CoreV1().Pods("druid").UpdateStatus(ctx, ended, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CoreV1().Pods("druid").Delete(ctx, "p2", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{1, 2} {
+		select {
+		case <-trackers[i].Ended():
+		case <-ctx.Done():
+			t.Fatalf("the end of p%d was not noticed", i)
+		}
+	}
+	if _, deleted := trackers[2].Latest(); !deleted {
+		t.Fatal("p2 not reported deleted")
+	}
+	if p, deleted := trackers[1].Latest(); deleted || !terminated(p) {
+		t.Fatalf("p1: deleted %v, final state %+v", deleted, p.Status)
+	}
+	for _, i := range []int{0, 3, 4} {
+		select {
+		case <-trackers[i].Ended():
+			t.Fatalf("p%d reported ended", i)
+		default:
+		}
+	}
+	// A tracker started after the end was seen ends at once.
+	if late := s.Track(pods[1], terminated); !isClosed(late.Ended()) {
+		t.Fatal("a tracker of an ended pod did not end")
+	}
+	for _, tr := range trackers {
+		tr.Stop()
+	}
+	if n := len(c.Actions()); n != 4 { // list, watch, and the test's own update and delete
+		t.Fatalf("%d requests, want one LIST and one WATCH: %v", n, c.Actions())
+	}
+	s.mu.Lock()
+	left := len(s.trackers)
+	s.mu.Unlock()
+	if left > 1 { // the late tracker was not stopped
+		t.Fatalf("%d pods still have trackers", left)
+	}
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
