@@ -39,7 +39,7 @@ func (r *results) mdP6(p printer) {
 		p("**Plugin not measured:** %s. stern alone below.", x.pluginSkipped)
 		p("")
 	}
-	p("| command | every stream's first line s | first line s | wall s | CPU user+sys s | peak RSS MB | requests (audit) | of which log streams | other requests | runs (failed) |")
+	p("| command | every stream's first line s | first line s | wall s | CPU user+sys s | peak RSS MB | requests (audit) | of which log reads (GET pods/log) | other requests | runs (failed) |")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, tool := range x.order {
 		runs := x.runs[tool]
@@ -87,15 +87,18 @@ func (r *results) p6Budgets() []budget {
 	bs = append(bs, budget{fmt.Sprintf("P6 CPU ≤ 0.5× stern (%d tasks × %.1f MB)", x.tasks, mb(x.perTask.textBytes)), got, ok})
 	got, ok = half(p6RSSMB)
 	bs = append(bs, budget{"P6 peak RSS ≤ 0.5× stern", got, ok})
+	// Per task: one log stream, and once the container has ended a read that confirms the log
+	// was drained, plus a reconnect when the stream closed before the pod's end was reported
+	// (the promise of issue 12). Everything else is shared: the Job and the pod LIST and WATCH.
 	ok, got = len(pl) > 0, "n/a"
 	for _, run := range pl {
-		ok = ok && run.audit.kinds["get pods/log"] == x.tasks
+		ok = ok && p6Shared(run) <= 4 && run.audit.kinds["get pods/log"] <= 3*x.tasks
 	}
 	if len(pl) > 0 {
 		last := pl[len(pl)-1]
-		got = fmt.Sprintf("%d log streams + %d other (%s)", last.audit.kinds["get pods/log"], int(p6Shared(last)), last.audit.summary())
+		got = fmt.Sprintf("%d log reads + %d shared (%s)", last.audit.kinds["get pods/log"], int(p6Shared(last)), last.audit.summary())
 	}
-	bs = append(bs, budget{fmt.Sprintf("P6 requests: one log stream per task (%d) plus shared ones", x.tasks), got, ok})
+	bs = append(bs, budget{fmt.Sprintf("P6 requests: ≤ 3 log reads per task (%d tasks), shared ones ≤ 4 whatever the tasks", x.tasks), got, ok})
 	return bs
 }
 
