@@ -48,7 +48,12 @@ func (l *Locator) ResolveStreamable(ctx context.Context, taskID, container strin
 	} else {
 		l.debugf("resolve: no pod of task %q with that label; reading the Job", taskID)
 	}
-	return l.resolve(ctx, taskID, container, &listedPods{JobName: c.Name, List: list})
+	return l.resolveWith(ctx, taskID, container, func(job string) *corev1.PodList {
+		if job == c.Name {
+			return list
+		}
+		return nil
+	})
 }
 
 // taskPod picks the newest pod whose task.id annotation is taskID, and
@@ -121,12 +126,12 @@ func (l *Locator) ResolveAlongside(ctx context.Context, taskID, container string
 		list, err := l.Client.Pods(l.Namespace).List(ctx, metav1.ListOptions{LabelSelector: druid.JobNameLabel + "=" + name})
 		pods <- listed{list, err}
 	}()
-	return l.resolveWith(ctx, taskID, container, func(job string) *listedPods {
+	return l.resolveWith(ctx, taskID, container, func(job string) *corev1.PodList {
 		if job != name {
 			return nil
 		}
 		if p := <-pods; p.err == nil {
-			return &listedPods{JobName: name, List: p.list}
+			return p.list
 		}
 		return nil
 	})

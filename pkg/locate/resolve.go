@@ -40,25 +40,14 @@ type Resolution struct {
 // the container whose state counts. A missing Job is not an error: the
 // result has State NOT_STARTED and NotFound set.
 func (l *Locator) Resolve(ctx context.Context, taskID, container string) (*Resolution, error) {
-	return l.resolve(ctx, taskID, container, nil)
+	return l.resolveWith(ctx, taskID, container, nil)
 }
 
-// listedPods is a LIST of the pods labelled job-name=JobName in the
-// Locator's namespace that an earlier step already made.
-type listedPods struct {
-	JobName string
-	List    *corev1.PodList
-}
-
-// resolve is Resolve; when known holds the pods of the Job it finds, they
-// are not listed again.
-func (l *Locator) resolve(ctx context.Context, taskID, container string, known *listedPods) (*Resolution, error) {
-	return l.resolveWith(ctx, taskID, container, func(string) *listedPods { return known })
-}
-
-// resolveWith is resolve with the known pods asked for once the Job's name
-// is known (nil: list them).
-func (l *Locator) resolveWith(ctx context.Context, taskID, container string, podsOf func(job string) *listedPods) (*Resolution, error) {
+// resolveWith is Resolve; podsOf, when set, is asked for the pods of the
+// Job (labelled job-name=job, in the Locator's namespace) once its name is
+// known, and returns them when an earlier step has listed them (nil: list
+// them).
+func (l *Locator) resolveWith(ctx context.Context, taskID, container string, podsOf func(job string) *corev1.PodList) (*Resolution, error) {
 	r := &Resolution{TaskID: taskID, Namespace: l.Namespace}
 	m, err := l.FindJob(ctx, taskID)
 	var nf *NotFoundError
@@ -83,8 +72,12 @@ func (l *Locator) resolveWith(ctx context.Context, taskID, container string, pod
 	}
 	r.Job, r.Rule, r.Namespace = m.Job, m.Rule, m.Job.Namespace
 	var pm *PodMatch
-	if known := podsOf(m.Job.Name); known != nil && known.JobName == m.Job.Name && m.Job.Namespace == l.Namespace && !l.AllNamespaces {
-		pm = podOfJob(known.List, m.Job)
+	var known *corev1.PodList
+	if podsOf != nil && m.Job.Namespace == l.Namespace && !l.AllNamespaces {
+		known = podsOf(m.Job.Name)
+	}
+	if known != nil {
+		pm = podOfJob(known, m.Job)
 	} else if pm, err = l.FindPod(ctx, m.Job); err != nil {
 		return nil, err
 	}
