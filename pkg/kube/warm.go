@@ -26,9 +26,8 @@ type warmDialer struct {
 	direct bool   // no proxy applies to the API server
 
 	mu      sync.Mutex
-	pending chan struct{} // closed when conn/err are set; nil when none is dialled
-	conn    net.Conn
-	err     error
+	pending chan struct{} // closed when the dial ended; nil when none was started
+	conn    net.Conn      // the dialled connection until it is taken (nil if the dial failed)
 }
 
 // newWarmDialer returns the dialer of server (the API server's URL), or nil
@@ -65,9 +64,9 @@ func (w *warmDialer) Warm() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn, err := w.dialFresh(ctx, "tcp", w.host)
+		conn, _ := w.dialFresh(ctx, "tcp", w.host) // a failed dial is retried by the request
 		w.mu.Lock()
-		w.conn, w.err = conn, err
+		w.conn = conn
 		w.mu.Unlock()
 		close(done)
 		if conn != nil {
@@ -98,11 +97,7 @@ func (w *warmDialer) DialTLSContext(ctx context.Context, network, addr string) (
 	if pending != nil && addr == w.host {
 		select {
 		case <-pending:
-			w.mu.Lock()
-			c, err := w.conn, w.err
-			w.conn, w.err = nil, nil
-			w.mu.Unlock()
-			if c != nil && err == nil {
+			if c := w.take(); c != nil {
 				return c, nil
 			}
 		case <-ctx.Done():
