@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -11,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 )
 
 // TestAStreamIsBufferedAtMostOneStreamWindowAhead opens a streamed
@@ -36,11 +34,7 @@ func TestAStreamIsBufferedAtMostOneStreamWindowAhead(t *testing.T) {
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	c, err := NewForConfig(&rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{CAData: ca}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := clientOf(t, srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rc, err := c.core.Get().Namespace("druid").Resource("pods").Name("p").SubResource("log").Stream(ctx)
@@ -83,11 +77,7 @@ func TestALogStreamIsReadOverHTTP1(t *testing.T) {
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	defer srv.Close()
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	c, err := NewForConfig(&rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{CAData: ca}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := clientOf(t, srv)
 	ctx := context.Background()
 	rc, err := c.Pods("druid").GetLogs("p", &corev1.PodLogOptions{Follow: true}).Stream(ctx)
 	if err != nil {
