@@ -10,7 +10,6 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
@@ -163,17 +162,11 @@ type eventsCall struct {
 	err                   error
 }
 
-func startEvents(ctx context.Context, kube kube.Interface, namespace, kind, name string) *eventsCall {
+func startEvents(ctx context.Context, client kube.Interface, namespace, kind, name string) *eventsCall {
 	c := &eventsCall{namespace: namespace, kind: kind, name: name, done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
-		sel := fields.Set{"involvedObject.kind": kind, "involvedObject.name": name}.AsSelector().String()
-		list, err := kube.Events(namespace).List(ctx, metav1.ListOptions{FieldSelector: sel, Limit: 100})
-		if err != nil {
-			c.err = err
-			return
-		}
-		c.items = list.Items
+		c.items, c.err = kube.EventsAbout(ctx, client, namespace, kind, name, 100)
 	}()
 	return c
 }

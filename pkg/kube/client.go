@@ -14,6 +14,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 )
@@ -61,4 +62,15 @@ type ServiceClient interface {
 // AccessReviewClient asks the API server what the caller may do.
 type AccessReviewClient interface {
 	Create(ctx context.Context, review *authorizationv1.SelfSubjectAccessReview, opts metav1.CreateOptions) (*authorizationv1.SelfSubjectAccessReview, error)
+}
+
+// EventsAbout lists the events of namespace whose involved object is the
+// kind and name given (at most limit of them).
+func EventsAbout(ctx context.Context, c Interface, namespace, kind, name string, limit int64) ([]corev1.Event, error) {
+	sel := fields.Set{"involvedObject.kind": kind, "involvedObject.name": name}.AsSelector().String()
+	list, err := c.Events(namespace).List(ctx, metav1.ListOptions{FieldSelector: sel, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return list.Items, nil
 }

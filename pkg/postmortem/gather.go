@@ -11,8 +11,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
@@ -163,15 +161,14 @@ func (g *gatherer) overlordStatus() {
 }
 
 func (g *gatherer) events(kind, name string, into *[]corev1.Event) {
-	sel := fields.Set{"involvedObject.kind": kind, "involvedObject.name": name}.AsSelector().String()
-	list, err := g.kc.Events(g.ev.Namespace).List(g.ctx, metav1.ListOptions{FieldSelector: sel, Limit: 200})
+	items, err := kube.EventsAbout(g.ctx, g.kc, g.ev.Namespace, kind, name, 200)
 	if err != nil {
 		g.unread("events of "+kind+" "+name, err)
 		return
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	*into = append(*into, list.Items...)
+	*into = append(*into, items...)
 }
 
 func (g *gatherer) podLog(p *corev1.Pod, container string, previous bool) *Log {
