@@ -235,6 +235,10 @@ func (f *Follower) drain(ctx context.Context) error {
 	}
 }
 
+// streamSkew bounds how far apart the runtime's stamps of stdout and stderr
+// lines written at about the same time can be (they are stamped apart).
+const streamSkew = time.Second
+
 // finalRead reads the log's end once. When something was printed it first
 // asks for the last lines only (tailLines), which spares the server a scan
 // of the whole file; if they do not reach back to the resume point it
@@ -243,11 +247,16 @@ func (f *Follower) finalRead(ctx context.Context) error {
 	if f.done.any {
 		n := int64(2*(f.done.resent()+f.done.trailing) + 64)
 		from := stampOf(f.done.from())
+		// The runtime stamps stdout and stderr separately, so a line stamped
+		// before the resume point can follow, in the file, one stamped after
+		// it: the tail covers only if it starts earlier by more than that
+		// skew.
+		cover := stampOf(f.done.from().Add(-streamSkew))
 		rc, err := f.open(ctx, &corev1.PodLogOptions{Container: f.opts.Container, Timestamps: true, TailLines: &n})
 		if err != nil {
 			return err
 		}
-		f.armResume(&from)
+		f.armResume(&from, &cover)
 		if _, err = f.pump(ctx, rc, nil, true); !errors.Is(err, errNotCovered) {
 			return err
 		}
@@ -268,13 +277,13 @@ func (f *Follower) request(follow bool) *corev1.PodLogOptions {
 	case f.done.any:
 		t := metav1.NewTime(f.done.from())
 		o.SinceTime = &t
-		f.armResume(nil)
+		f.armResume(nil, nil)
 	case f.requested:
 		if f.origin != nil {
 			t := metav1.NewTime(f.origin.time().Truncate(time.Second))
 			o.SinceTime = &t
 		}
-		f.armResume(nil)
+		f.armResume(nil, nil)
 	default:
 		f.requested = true
 		o.SinceSeconds, o.SinceTime, o.TailLines = f.opts.SinceSeconds, f.opts.SinceTime, f.opts.TailLines
@@ -300,7 +309,7 @@ func (f *Follower) request(follow bool) *corev1.PodLogOptions {
 // armResume sets the skipper for a stream that re-sends what was printed.
 // cover, for a tail read, is the resume point the read must reach back to;
 // lines before it are dropped as sinceTime would drop them.
-func (f *Follower) armResume(cover *stamp) {
+func (f *Follower) armResume(from, cover *stamp) {
 	s := skipper{active: true, leading: true, trailing: f.done.trailing,
 		partial: f.done.partial, partTS: f.done.partialTS, partStmp: f.done.partialHas}
 	if f.done.any {
@@ -309,7 +318,7 @@ func (f *Follower) armResume(cover *stamp) {
 		s.before = f.origin
 	}
 	if cover != nil {
-		s.cover, s.before = cover, cover
+		s.cover, s.before = cover, from
 	}
 	f.skip = s
 }
