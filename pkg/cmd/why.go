@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,13 +25,16 @@ const (
 // WhyOptions are the flags of `why`.
 type WhyOptions struct {
 	*Globals
-	task    taskFlags
-	ovl     overlordFlags
-	Output  string
-	Tail    int
-	TaskID  string
-	arg     taskArg
-	clients *Clients
+	task   taskFlags
+	ovl    overlordFlags
+	Output string
+	Tail   int
+	// OverlordLog is a saved Overlord log ("-" for stdin) whose lines about
+	// the task are evidence.
+	OverlordLog string
+	TaskID      string
+	arg         taskArg
+	clients     *Clients
 }
 
 // NewCmdWhy builds `why TASK_ID`.
@@ -43,10 +48,15 @@ status and errorMsg with --overlord, the last lines of its log from the pod, its
 container or Druid's task-log storage, the task.jobTemplate annotation), match Druid's known
 failure signatures, and print the verdict first (one line), then the evidence, then the fix.
 
-Signatures: oom-killed, evicted, deadline-exceeded, direct-memory, heap-oom, image-pull,
-never-scheduled, launch-failed, no-main-container, status-not-pushed, no-logs; and the
-generic container-error, job-failed and task-failed. An unknown failure says so and shows
-the evidence.
+Signatures: oom-killed, evicted, deadline-exceeded, node-lost, direct-memory, heap-oom,
+image-pull, never-scheduled, launch-failed, failed-after-start, task-not-ready,
+lock-reacquire-failed, shutdown-by-user, no-main-container, status-not-pushed,
+status-unreadable, peon-deleted, peon-stopped, job-disappeared, peon-no-status, no-logs,
+job-failed, task-error; and the generic container-error and task-failed. They cover the
+errorMsg values stock Druid 25-39 stores. For a peon that left no status ("Peon did not
+report status successfully.") the causes are ranked by what is left (the pod, the events,
+the saved log, the Overlord's lines given with --overlord-log). An unknown failure says so
+and shows the evidence.
 
 Exit code: 6 the task failed, 0 it succeeded, 4 it is still pending or running (nothing
 failed yet; a stuck pod's cause is named), 7 its pod has no container "main", 3 nothing is
@@ -54,7 +64,8 @@ known of it anywhere, 5 the API refused (or the Overlord did), 1 another error.
 -o json|yaml prints the report (docs/why.schema.json).`,
 		Example: `  kubectl druid-logs why index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n druid
   kubectl druid-logs why query-abc123 -n druid --overlord https://druid-overlord.druid:8281
-  kubectl druid-logs why query-abc123 -o json | jq -r .verdict`,
+  kubectl druid-logs why query-abc123 -o json | jq -r .verdict
+  kubectl exec -n druid druid-overlord-0 -- cat log/overlord.log | kubectl druid-logs why query-abc123 -n druid --overlord-log -`,
 		Args:              exactTaskID,
 		ValidArgsFunction: completeTaskIDs(g),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -71,6 +82,7 @@ known of it anywhere, 5 the API refused (or the Overlord did), 1 another error.
 	o.ovl.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: a report for people)")
 	cmd.Flags().IntVar(&o.Tail, "tail", 20, "Log lines to show from each log read (0: none)")
+	cmd.Flags().StringVar(&o.OverlordLog, "overlord-log", "", "A saved Overlord log (- for stdin): its lines about the task and its Job are evidence")
 	return cmd
 }
 
@@ -103,6 +115,11 @@ func (o *WhyOptions) Run(ctx context.Context) error {
 		return err
 	}
 	o.TaskID = id
+	if o.OverlordLog != "" {
+		if ev.OverlordLines, err = o.readOverlordLog(id, ev.JobNames); err != nil {
+			return err
+		}
+	}
 	rep := postmortem.Diagnose(ev, o.Tail)
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {
@@ -112,6 +129,24 @@ func (o *WhyOptions) Run(ctx context.Context) error {
 		printWhy(o.Out, rep, ev.Now, termstyle.UseColor(o.Out, termstyle.Auto))
 	}
 	return whyExit(rep)
+}
+
+// readOverlordLog keeps the lines of --overlord-log about the task.
+func (o *WhyOptions) readOverlordLog(id string, jobs []string) ([]string, error) {
+	var r io.Reader = o.In
+	if o.OverlordLog != "-" {
+		f, err := os.Open(o.OverlordLog)
+		if err != nil {
+			return nil, exitcode.New(exitcode.Usage, "--overlord-log: "+err.Error(), err)
+		}
+		defer f.Close()
+		r = f
+	}
+	lines, err := postmortem.OverlordLines(r, id, jobs)
+	if err != nil {
+		return nil, exitcode.New(exitcode.Error, "--overlord-log: "+err.Error(), err)
+	}
+	return lines, nil
 }
 
 // gatherTask reads the task's evidence; ovl may be nil.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/postmortem"
 )
 
@@ -33,11 +34,18 @@ func sampleWhy(outcome postmortem.Outcome) *postmortem.Report {
 			Events:   []postmortem.EventFact{{Object: "Job/j", Type: "Warning", Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", Count: 1, LastSeen: whyNow}},
 			Logs:     []postmortem.LogFact{{Source: postmortem.FromPod, Where: "pod druid/p container main", Lines: []string{"last line"}, TotalLines: 30, Bytes: 900}},
 		},
+		Causes: []postmortem.Cause{
+			{ID: "oom-killed", Cause: "the kernel killed the peon at its container's memory limit", Likelihood: postmortem.Confirmed,
+				Evidence: []string{"confirmed by container main terminated: OOMKilled, exit 137"}, Fix: []string{"raise the memory limit"}, ExitCode: 6},
+			{ID: "status-not-pushed", Cause: "the peon finished, but could not write status.json", Likelihood: postmortem.RuledOut,
+				Evidence: []string{"ruled out by the peon's log has no \"Task completed with status:\" line"}, Fix: []string{"configure druid.indexer.logs.*"}, ExitCode: 6},
+		},
 		Unread:   []postmortem.UnreadFact{{What: "previous pod log", Reason: "no previous container"}},
 		ExitCode: 6,
 	}
 	if outcome != postmortem.Failed {
 		rep.Verdict, rep.Signature, rep.Known, rep.Fix, rep.Findings, rep.ExitCode = "SUCCEEDED: container main exited 0", "", false, []string{}, []postmortem.Finding{}, 0
+		rep.Causes = []postmortem.Cause{}
 	}
 	return rep
 }
@@ -55,8 +63,9 @@ func TestWhyTextReadsVerdictThenEvidenceThenFix(t *testing.T) {
 			"  * container main terminated: OOMKilled, exit 137", "Job       j: Failed=True BackoffLimitExceeded (created 1h0m0s ago)",
 			"main: terminated OOMKilled, exit 137; memory limit 2Gi", "Overlord  FAILED, runnerStatusCode WAITING: Peon did not report status successfully.",
 			"Log       pod druid/p container main: 30 lines, the last 1 shown", "| last line", "Not read  previous pod log: no previous container",
-			"Fix:", "  - raise the memory limit", "Also matched:", "job-failed"}, []string{"\033["}},
-		{"a success has no fix", sampleWhy(postmortem.Succeeded), false, []string{"SUCCEEDED: container main exited 0", "nothing failed", "Evidence:"}, []string{"Fix:", "Also matched:"}},
+			"Fix:", "  - raise the memory limit", "Causes, most likely first", "  confirmed  oom-killed: the kernel killed", "confirmed by container main terminated",
+			"fix: raise the memory limit", "  ruled out  status-not-pushed", "Also matched:", "job-failed"}, []string{"\033[", "fix: configure druid.indexer.logs"}},
+		{"a success has no fix", sampleWhy(postmortem.Succeeded), false, []string{"SUCCEEDED: container main exited 0", "nothing failed", "Evidence:"}, []string{"Fix:", "Also matched:", "Causes"}},
 		{"colour only when asked", sampleWhy(postmortem.Failed), true, []string{"\033[31mFAILED\033[0m: container main"}, nil},
 	}
 	for _, tt := range tests {
@@ -136,5 +145,32 @@ func TestWhyJSONMatchesTheDocumentedSchema(t *testing.T) {
 	b, _ := json.Marshal(sampleWhy(postmortem.Failed))
 	if !strings.Contains(string(b), `"exitCode":6`) {
 		t.Fatal(string(b))
+	}
+}
+
+// TestWhyOverlordLogFromStdinOrFile: --overlord-log reads stdin for "-",
+// a file otherwise, and a missing file is a usage error (exit 2).
+func TestWhyOverlordLogFromStdinOrFile(t *testing.T) {
+	const id, job = "index_kafka_wiki_abcdefgh", "indexkafkawikiabcdefgh-0123"
+	log := "2026-11-26T17:14:21,002 INFO [k8s-task-runner-3] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - Pod for job[" + job +
+		"] launched. Waiting for pod to be in running state.\nunrelated\n"
+	o := &WhyOptions{Globals: &Globals{}, OverlordLog: "-"}
+	o.In = strings.NewReader(log)
+	lines, err := o.readOverlordLog(id, []string{job})
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("stdin: %v %q", err, lines)
+	}
+	path := t.TempDir() + "/overlord.log"
+	if err := os.WriteFile(path, []byte(log), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o.OverlordLog = path
+	if lines, err = o.readOverlordLog(id, []string{job}); err != nil || len(lines) != 1 {
+		t.Fatalf("file: %v %q", err, lines)
+	}
+	o.OverlordLog = path + ".missing"
+	_, err = o.readOverlordLog(id, nil)
+	if code, _ := exitcode.CodeOf(err); code != exitcode.Usage {
+		t.Fatalf("missing file: %v (exit %d)", err, code)
 	}
 }

@@ -62,6 +62,7 @@ func printWhy(out io.Writer, rep *postmortem.Report, now time.Time, color bool) 
 			w.line("  See %s", referenceURL(ref))
 		}
 	}
+	printCauses(w, rep.Causes)
 	if len(rep.Findings) > 1 {
 		w.line("")
 		w.line("Also matched:")
@@ -143,6 +144,13 @@ func printFacts(w *whyWriter, f postmortem.Facts, now time.Time) {
 	if len(f.Elsewhere) > 0 {
 		w.row("Elsewhere", "a Job of this task exists in namespace %s", strings.Join(f.Elsewhere, ", "))
 	}
+	for i, l := range f.OverlordLog {
+		label := ""
+		if i == 0 {
+			label = "Overlord"
+		}
+		w.row(label, "| %s", l)
+	}
 	for i, e := range f.Events {
 		label := ""
 		if i == 0 {
@@ -161,6 +169,29 @@ func printFacts(w *whyWriter, f postmortem.Facts, now time.Time) {
 		w.row("Log", "%s", head)
 		for _, line := range l.Lines {
 			w.more("| %s", line)
+		}
+	}
+}
+
+// printCauses lists the causes of a peon that left no status, most
+// likely first, each with what tells it apart and its fix (none for the
+// ruled-out ones).
+func printCauses(w *whyWriter, causes []postmortem.Cause) {
+	if len(causes) == 0 {
+		return
+	}
+	w.line("")
+	w.line("Causes, most likely first (what tells them apart):")
+	for _, c := range causes {
+		w.line("  %-10s %s: %s (exit %d)", c.Likelihood, c.ID, c.Cause, c.ExitCode)
+		for _, e := range c.Evidence {
+			w.line("             %s", e)
+		}
+		if c.Likelihood == postmortem.RuledOut {
+			continue
+		}
+		for _, f := range c.Fix {
+			w.line("             fix: %s", f)
 		}
 	}
 }

@@ -45,7 +45,7 @@ func untar(t *testing.T, b []byte) ([]string, map[string]string) {
 func TestBundleHoldsEverythingReadAndNoSecret(t *testing.T) {
 	pod := careless()
 	pod.Status = peonPod(corev1.PodFailed, terminated(137, "OOMKilled")).Status
-	ev := evidence(peonJob(backoffLimitExceeded), pod, ovl(overlord.StatusFailed, peonNoStatus),
+	ev := evidence(peonJob(backoffLimitExceeded), pod, ovl(overlord.StatusFailed, stock29NoStatus),
 		podLog("2026-11-26T21:14:29,001 INFO [main] org.apache.druid.cli.CliPeon - * druid.metadata.storage.connector.password: metadata-db-pw",
 			"2026-11-26T21:14:29,002 INFO connecting to s3 with wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"),
 		storedLog("saved line"))

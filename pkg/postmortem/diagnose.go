@@ -33,6 +33,12 @@ type view struct {
 	events []corev1.Event
 	// cited is set by a finding that quotes the Overlord's errorMsg.
 	cited bool
+	// kind is what the Overlord's errorMsg says happened.
+	kind msgKind
+	// causes rank what stopped a peon that left no status.
+	causes []Cause
+	// known is set once a known signature matched.
+	known bool
 }
 
 func newView(ev *Evidence) *view {
@@ -61,6 +67,12 @@ func newView(ev *Evidence) *view {
 	v.events = append(append(v.events, ev.JobEvents...), ev.PodEvents...)
 	sort.SliceStable(v.events, func(i, j int) bool { return eventTime(v.events[i]).Before(eventTime(v.events[j])) })
 	v.outcome = v.outcomeOf()
+	if v.status != nil {
+		v.kind = kindOf(v.status.ErrorMsg)
+	}
+	if v.outcome == Failed && v.kind.killed() {
+		v.causes = rankCauses(v)
+	}
 	return v
 }
 
@@ -113,7 +125,7 @@ var failureReasons = map[string]bool{"Evicted": true, "DeadlineExceeded": true, 
 func Diagnose(ev *Evidence, tail int) *Report {
 	v := newView(ev)
 	rep := &Report{TaskID: ev.TaskID, Namespace: ev.Namespace, Outcome: v.outcome,
-		Findings: []Finding{}, Fix: []string{}, Evidence: facts(ev, tail), Unread: []UnreadFact{}}
+		Findings: []Finding{}, Fix: []string{}, Evidence: facts(ev, tail), Unread: []UnreadFact{}, Causes: []Cause{}}
 	for _, u := range ev.Unread {
 		rep.Unread = append(rep.Unread, UnreadFact{What: u.What, Reason: u.Reason})
 	}
@@ -128,9 +140,11 @@ func Diagnose(ev *Evidence, tail int) *Report {
 					f.Reference = s.Reference
 				}
 				rep.Findings = append(rep.Findings, *f)
+				v.known = v.known || s.Known
 			}
 		}
 	}
+	rep.Causes = append(rep.Causes, v.causes...)
 	if len(rep.Findings) > 0 {
 		p := rep.Findings[0]
 		rep.Signature, rep.Known, rep.Fix = p.Signature, p.Known, p.Fix

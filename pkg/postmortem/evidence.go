@@ -50,6 +50,9 @@ type Evidence struct {
 	Overlord *OverlordEvidence
 	// Logs are the logs read, each the end of its log.
 	Logs []Log
+	// OverlordLines are the lines of the Overlord's own log that name the
+	// task or its Job, when that log was given.
+	OverlordLines []string
 	// Reports and Payload are the Overlord's raw documents (bundles only);
 	// Payload may hold credentials until redacted.
 	Reports, Payload []byte

@@ -13,7 +13,7 @@ import (
 // facts turns the evidence into the report's view of it; tail bounds the
 // log lines kept of each log.
 func facts(ev *Evidence, tail int) Facts {
-	f := Facts{Events: []EventFact{}, Logs: []LogFact{}, Elsewhere: ev.Elsewhere}
+	f := Facts{Events: []EventFact{}, Logs: []LogFact{}, Elsewhere: ev.Elsewhere, OverlordLog: ev.OverlordLines}
 	if j := ev.Job; j != nil {
 		jf := &JobFacts{Name: j.Name, Created: j.CreationTimestamp.UTC(), Active: j.Status.Active, Succeeded: j.Status.Succeeded,
 			Failed: j.Status.Failed, Conditions: []string{}, ActiveDeadlineSeconds: j.Spec.ActiveDeadlineSeconds, BackoffLimit: j.Spec.BackoffLimit}

@@ -105,7 +105,7 @@ func TestGatherReadsEverySourceThatStillExists(t *testing.T) {
 		withEvent(event("Job", jobName, corev1.EventTypeWarning, "BackoffLimitExceeded", "Job has reached the specified backoff limit"), "e1"),
 		withEvent(event("Pod", podName, corev1.EventTypeNormal, "Started", "Started container main"), "e2"),
 		withEvent(event("Pod", "another-pod", corev1.EventTypeWarning, "Evicted", "not ours"), "e3"))
-	ovl := &fakeOverlord{status: ovl(overlord.StatusFailed, peonNoStatus).Status, log: "saved 1\nsaved 2\n", reports: `{"ingestionStatsAndErrors":{}}`}
+	ovl := &fakeOverlord{status: ovl(overlord.StatusFailed, stock29NoStatus).Status, log: "saved 1\nsaved 2\n", reports: `{"ingestionStatsAndErrors":{}}`}
 	ev := gather(t, cs, ovl)
 	if ev.Job == nil || ev.Pod == nil || len(ev.JobEvents) != 1 || len(ev.PodEvents) != 1 {
 		t.Fatalf("job %v pod %v job events %d pod events %d", ev.Job != nil, ev.Pod != nil, len(ev.JobEvents), len(ev.PodEvents))
@@ -127,7 +127,7 @@ func TestGatherReadsEverySourceThatStillExists(t *testing.T) {
 
 func TestGatherFindsADeletedPodsEventsThroughTheOverlord(t *testing.T) {
 	cs := clientset(withEvent(event("Pod", podName, corev1.EventTypeWarning, "Evicted", evictMsg), "e1"))
-	ev := gather(t, cs, &fakeOverlord{status: ovl(overlord.StatusFailed, peonNoStatus).Status, log: placeholder})
+	ev := gather(t, cs, &fakeOverlord{status: ovl(overlord.StatusFailed, stock29NoStatus).Status, log: placeholder})
 	if len(ev.PodEvents) != 1 || ev.Job != nil {
 		t.Fatalf("pod events %d, job %v", len(ev.PodEvents), ev.Job)
 	}
@@ -141,7 +141,7 @@ func TestGatherKeepsGoingWhenKubernetesRefuses(t *testing.T) {
 	cs.PrependReactor("get", "jobs", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "batch", Resource: "jobs"}, jobName, errors.New("RBAC"))
 	})
-	ev := gather(t, cs, &fakeOverlord{status: ovl(overlord.StatusFailed, failedToRun).Status})
+	ev := gather(t, cs, &fakeOverlord{status: stockFailed(stockFailedToRun, neverRan).Status})
 	if len(ev.Unread) == 0 || ev.Unread[0].What != "Job" || ev.Unread[0].Code != exitcode.Forbidden {
 		t.Fatalf("unread: %+v", ev.Unread)
 	}

@@ -51,10 +51,45 @@ type Report struct {
 	Fix []string `json:"fix"`
 	// Findings are every match, the primary first.
 	Findings []Finding `json:"findings"`
-	Evidence Facts     `json:"evidence"`
+	// Causes rank what can have stopped a peon that left no status (the
+	// Overlord's "Peon did not report status successfully.", Druid 25/26's
+	// failed or vanished Job), most likely first; empty otherwise.
+	Causes   []Cause `json:"causes"`
+	Evidence Facts   `json:"evidence"`
 	// Unread lists what could not be read, and why.
 	Unread   []UnreadFact `json:"unread"`
 	ExitCode int          `json:"exitCode"`
+}
+
+// Likelihood says how strongly the evidence points at a cause.
+type Likelihood string
+
+// The likelihoods, strongest first.
+const (
+	// Confirmed: evidence that only this cause leaves.
+	Confirmed Likelihood = "confirmed"
+	// Likely: the evidence left fits this cause better than the others.
+	Likely Likelihood = "likely"
+	// Possible: nothing left says either way.
+	Possible Likelihood = "possible"
+	// Unlikely: the evidence left fits this cause badly.
+	Unlikely Likelihood = "unlikely"
+	// RuledOut: the evidence contradicts this cause.
+	RuledOut Likelihood = "ruled out"
+)
+
+// Cause is one candidate cause of a failure, with what tells it apart.
+type Cause struct {
+	// ID names the cause, as the signature that confirms it ("oom-killed").
+	ID         string     `json:"id"`
+	Cause      string     `json:"cause"`
+	Likelihood Likelihood `json:"likelihood"`
+	// Evidence says what was found for or against it, or what would tell
+	// it apart and is gone.
+	Evidence []string `json:"evidence"`
+	Fix      []string `json:"fix"`
+	// ExitCode is the exit code of why when this cause is the verdict.
+	ExitCode int `json:"exitCode"`
 }
 
 // Facts are the evidence as the report shows it.
@@ -69,6 +104,8 @@ type Facts struct {
 	JobTemplate string `json:"jobTemplate"`
 	// Elsewhere are other namespaces with a Job of this task.
 	Elsewhere []string `json:"elsewhere,omitempty"`
+	// OverlordLog are the given Overlord log's lines about the task.
+	OverlordLog []string `json:"overlordLog,omitempty"`
 }
 
 // JobFacts describe the Job.

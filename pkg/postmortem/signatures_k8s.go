@@ -76,6 +76,10 @@ func deadlineExceeded(v *view) *Finding {
 		}
 	}
 	f.Evidence = append(f.Evidence, v.eventsWith("DeadlineExceeded")...)
+	if js, ok := v.overlordJobFailed(); ok && js.reason == batchv1.JobReasonDeadlineExceeded {
+		f.add("the Overlord's log: %s", js.describe())
+		f.add("the Overlord's log: %s", shorten(js.line, 160))
+	}
 	if len(f.Evidence) == 0 {
 		return nil
 	}
@@ -95,6 +99,40 @@ func deadlineExceeded(v *view) *Finding {
 		"Druid sets activeDeadlineSeconds from druid.indexer.runner.maxTaskDuration (default PT4H): raise it on the Overlord if tasks this long are expected",
 		"or make the task shorter: smaller intervals or more subtasks (batch), a shorter taskDuration (streaming)",
 	}
+	return f
+}
+
+// nodeLost: the pod's node went away: the node lifecycle controller marked
+// the pod NotReady ("NodeNotReady", "Node is not ready") and its taint
+// manager deleted it ("TaintManagerEviction", "Marking for deletion Pod
+// %s"), or the pod garbage collector removed a pod of a deleted node
+// (DisruptionTarget DeletionByPodGC).
+func nodeLost(v *view) *Finding {
+	f := &Finding{}
+	if p := v.ev.Pod; p != nil {
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.DisruptionTarget && c.Status == corev1.ConditionTrue && (c.Reason == "DeletionByTaintManager" || c.Reason == "DeletionByPodGC") {
+				f.add("pod condition DisruptionTarget=True %s: %s", c.Reason, msg.OneLine(c.Message))
+			}
+		}
+	}
+	f.Evidence = append(f.Evidence, v.eventsWith("NodeNotReady", "TaintManagerEviction", "NodeLost")...)
+	if len(f.Evidence) == 0 {
+		return nil
+	}
+	node := "NODE"
+	if p := v.ev.Pod; p != nil && p.Spec.NodeName != "" {
+		node = p.Spec.NodeName
+	}
+	f.Cause = "the pod's node was lost (NotReady or gone), and Kubernetes deleted the pod while the peon ran: it pushed neither its status nor its log"
+	if v.kind == msgNoStatus {
+		v.quote(f)
+	}
+	f.Fix = []string{
+		"find what happened to the node: kubectl describe node " + node + " (Conditions, Events), and the cluster autoscaler's or the cloud's events",
+		"keep peons off nodes that are scaled down or preempted (nodeSelector, tolerations; cluster-autoscaler.kubernetes.io/safe-to-evict: \"false\" on the pod template)",
+	}
+	f.Fix = append(f.Fix, keepEvidence()...)
 	return f
 }
 
@@ -178,7 +216,7 @@ func neverScheduled(v *view) *Finding {
 func jobFailed(v *view) *Finding {
 	j := v.ev.Job
 	if j == nil {
-		return nil
+		return legacyJobFailed(v)
 	}
 	for _, c := range j.Status.Conditions {
 		if c.Type != batchv1.JobFailed || c.Status != corev1.ConditionTrue || c.Reason == batchv1.JobReasonDeadlineExceeded {
@@ -239,4 +277,23 @@ func firstSentence(s string) string {
 		return s[:i]
 	}
 	return strings.TrimSuffix(s, ".")
+}
+
+// legacyJobFailed: Druid 25/26 took the task's status from the Job and
+// stored "Task failed: [ id, job]" (26; 25 "Task failed %s: …") when it
+// failed: the pod failed, for a reason the ranked causes weigh.
+func legacyJobFailed(v *view) *Finding {
+	if v.kind != msgJobFailed {
+		return nil
+	}
+	f := &Finding{Cause: "the peon's Job failed (Druid 25/26 store \"Task failed\" when the Job's pod fails)"}
+	v.quote(f)
+	if len(v.causes) > 0 && (v.causes[0].Likelihood == Likely || v.causes[0].Likelihood == Confirmed) {
+		f.Cause += ": most likely " + v.causes[0].Cause
+		f.Evidence = append(f.Evidence, v.causes[0].Evidence...)
+		f.Fix = append(f.Fix, v.causes[0].Fix...)
+	}
+	f.Fix = append(f.Fix, "the peon's saved log says more: kubectl druid-logs follow "+v.ev.TaskID+" --overlord URL")
+	f.Fix = append(f.Fix, keepEvidence()...)
+	return f
 }

@@ -13,9 +13,7 @@ import (
 )
 
 const (
-	peonNoStatus = "Peon did not report status successfully."
-	failedToRun  = "Failed to run task. See overlord logs for more details."
-	evictMsg     = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 91236Ki. " +
+	evictMsg = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 91236Ki. " +
 		"Container main was using 3150484Ki, request is 0, has larger consumption of memory. "
 )
 
@@ -32,16 +30,16 @@ func TestSignatures(t *testing.T) {
 		also      []string // other findings, in order
 	}{
 		{"OOMKilled container is the cause, the Job's backoff limit the consequence", func() *Evidence {
-			return evidence(peonJob(backoffLimitExceeded), peonPod(corev1.PodFailed, terminated(137, "OOMKilled")), ovl(overlord.StatusFailed, peonNoStatus),
+			return evidence(peonJob(backoffLimitExceeded), peonPod(corev1.PodFailed, terminated(137, "OOMKilled")), ovl(overlord.StatusFailed, stock29NoStatus),
 				podLog("2026-11-26T21:14:29,001 INFO [task-runner-0-priority-0] org.apache.druid.segment.realtime.appenderator.StreamAppenderator - Persisting rows"))
-		}, "oom-killed", Failed, exitcode.ContainerFailed, "OOMKilled (exit 137)", "memory limit 2Gi", "-Xmx", []string{"job-failed", "task-failed"}},
+		}, "oom-killed", Failed, exitcode.ContainerFailed, "OOMKilled (exit 137)", "memory limit 2Gi", "-Xmx", []string{"job-failed"}},
 
 		{"Java heap exhausted in the log, the container exited", func() *Evidence {
-			return evidence(peonJob(backoffLimitExceeded), peonPod(corev1.PodFailed, terminated(3, "Error")), ovl(overlord.StatusFailed, peonNoStatus),
+			return evidence(peonJob(backoffLimitExceeded), peonPod(corev1.PodFailed, terminated(3, "Error")), ovl(overlord.StatusFailed, stock29NoStatus),
 				podLog("2026-11-26T21:14:29,001 ERROR [task-runner-0-priority-0] org.apache.druid.indexing.common.task.IndexTask - Encountered exception",
 					"java.lang.OutOfMemoryError: Java heap space",
 					"Terminating due to java.lang.OutOfMemoryError: Java heap space"))
-		}, "heap-oom", Failed, exitcode.ContainerFailed, "Java heap", "java.lang.OutOfMemoryError: Java heap space", "-Xmx", []string{"job-failed", "task-failed"}},
+		}, "heap-oom", Failed, exitcode.ContainerFailed, "Java heap", "java.lang.OutOfMemoryError: Java heap space", "-Xmx", []string{"job-failed"}},
 
 		{"direct memory: the template's flag never reached the peon", func() *Evidence {
 			pod := peonPod(corev1.PodFailed, terminated(1, "Error"))
@@ -55,13 +53,13 @@ func TestSignatures(t *testing.T) {
 			pod := peonPod(corev1.PodFailed, terminated(137, "ContainerStatusUnknown"))
 			pod.Status.Reason, pod.Status.Message = "Evicted", evictMsg
 			pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "TerminationByKubelet", Message: evictMsg}}
-			ev := evidence(peonJob(backoffLimitExceeded), pod, ovl(overlord.StatusFailed, peonNoStatus), storedLog(placeholder))
+			ev := evidence(peonJob(backoffLimitExceeded), pod, ovl(overlord.StatusFailed, stock29NoStatus), storedLog(placeholder))
 			ev.PodEvents = []corev1.Event{event("Pod", podName, corev1.EventTypeWarning, "Evicted", evictMsg)}
 			return ev
 		}, "evicted", Failed, exitcode.ContainerFailed, "evicted", "low on resource: memory", "requests", []string{"no-logs", "job-failed"}},
 
 		{"evicted pod already deleted: its events still tell", func() *Evidence {
-			ev := evidence(nil, nil, ovl(overlord.StatusFailed, peonNoStatus), storedLog(placeholder))
+			ev := evidence(nil, nil, ovl(overlord.StatusFailed, stock29NoStatus), storedLog(placeholder))
 			ev.PodEvents = []corev1.Event{event("Pod", podName, corev1.EventTypeWarning, "Evicted", evictMsg)}
 			ev.PodEvents[0].Source.Host = "node-b"
 			return ev
@@ -85,8 +83,8 @@ func TestSignatures(t *testing.T) {
 		}, "never-scheduled", Pending, exitcode.NotRunning, "nothing has failed yet", "Insufficient memory", "k8sjobLaunchTimeout", nil},
 
 		{"the Overlord gave up launching the pod", func() *Evidence {
-			return evidence(nil, nil, ovl(overlord.StatusFailed, failedToRun))
-		}, "launch-failed", Failed, exitcode.ContainerFailed, "could not start", failedToRun, "14425", nil},
+			return evidence(nil, nil, stockFailed(stockFailedToRun, neverRan))
+		}, "launch-failed", Failed, exitcode.ContainerFailed, "could not start", stockFailedToRun, "14425", nil},
 
 		{"image cannot be pulled", func() *Evidence {
 			pod := peonPod(corev1.PodPending, corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff",
@@ -105,12 +103,12 @@ func TestSignatures(t *testing.T) {
 		}, "no-main-container", Succeeded, exitcode.Misconfigured, `no container named "main"`, "primary", "18747", []string{"no-logs"}},
 
 		{"the peon logged SUCCESS but its status never reached task-log storage", func() *Evidence {
-			return evidence(nil, nil, ovl(overlord.StatusFailed, peonNoStatus), storedLog(peonSuccessTail...))
+			return evidence(nil, nil, ovl(overlord.StatusFailed, stock29NoStatus), storedLog(peonSuccessTail...))
 		}, "status-not-pushed", Failed, exitcode.ContainerFailed, "SUCCESS", `"status" : "SUCCESS"`, "druid.indexer.logs", nil},
 
 		{"only the placeholder log is left", func() *Evidence {
-			return evidence(nil, nil, ovl(overlord.StatusFailed, peonNoStatus), storedLog(placeholder))
-		}, "no-logs", Failed, exitcode.ContainerFailed, "did not report any logs", "did not report any logs", "events", nil},
+			return evidence(nil, nil, ovl(overlord.StatusFailed, stock29NoStatus), storedLog(placeholder))
+		}, "peon-no-status", Failed, exitcode.ContainerFailed, "its pod was gone", "did not report any logs", "debugJobs", []string{"no-logs"}},
 
 		{"a crash is an unknown failure with its first error line", func() *Evidence {
 			return evidence(peonJob(backoffLimitExceeded), peonPod(corev1.PodFailed, terminated(1, "Error")), nil,
@@ -127,7 +125,7 @@ func TestSignatures(t *testing.T) {
 		{"the peon exited 0 but the task failed inside Druid", func() *Evidence {
 			return evidence(peonJob(jobCond(batchv1.JobComplete, "", "")), peonPod(corev1.PodSucceeded, terminated(0, "Completed")),
 				ovl(overlord.StatusFailed, "java.lang.RuntimeException: org.apache.druid.java.util.common.ISE: Segment publish failed"))
-		}, "task-failed", Failed, exitcode.ContainerFailed, "Segment publish failed", "exited 0", "log", nil},
+		}, "task-error", Failed, exitcode.ContainerFailed, "Segment publish failed", "exited 0", "log", nil},
 
 		{"success", func() *Evidence {
 			return evidence(peonJob(jobCond(batchv1.JobComplete, "", "")), peonPod(corev1.PodSucceeded, terminated(0, "Completed")),

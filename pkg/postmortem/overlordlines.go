@@ -1,0 +1,38 @@
+package postmortem
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// maxOverlordLines bounds the Overlord's lines kept about one task.
+const maxOverlordLines = 200
+
+// OverlordLines reads an Overlord's log (a file the user saved, or
+// stdin) and keeps its last lines that name the task or one of its Job's
+// names: some of Druid's lines name only the Job ("Pod for job[%s]
+// launched. ...", 36+), others the K8sTaskId "[ id, job]".
+func OverlordLines(r io.Reader, taskID string, jobNames []string) ([]string, error) {
+	keys := append([]string{taskID}, jobNames...)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	var out []string
+	for sc.Scan() {
+		l := sc.Text()
+		for _, k := range keys {
+			if k != "" && strings.Contains(l, k) {
+				out = append(out, strings.TrimRight(l, "\r"))
+				break
+			}
+		}
+		if len(out) > 2*maxOverlordLines {
+			out = append(out[:0], out[len(out)-maxOverlordLines:]...)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading the Overlord's log: %w", err)
+	}
+	return out[max(0, len(out)-maxOverlordLines):], nil
+}
