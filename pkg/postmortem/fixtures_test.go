@@ -11,9 +11,12 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
 
-// Realistic evidence, shaped as a Druid 33 Overlord, the Job controller
-// and a kubelet leave it. Texts are the upstream ones (sources in the
-// signatures' comments).
+// Realistic evidence, shaped as a Druid 33 Overlord (28+: the Job name
+// left(strip(id),30)-murmur3 and the location's k8sPodName; 29+: the
+// errorMsg "Peon did not report status successfully." and the placeholder
+// log), the Job controller and a kubelet leave it. Texts are the upstream
+// ones (sources in the signatures' comments and stock_fixtures_test.go,
+// which holds the other versions' texts).
 
 const (
 	taskID  = "index_kafka_wikipedia_5f2c3e1a9b_abcdefgh"
@@ -85,8 +88,10 @@ func event(kind, name, typ, reason, message string) corev1.Event {
 		Message: message, Count: 1, LastTimestamp: ago(time.Minute)}
 }
 
-// ovl is the Overlord's answer for a finished task (runnerStatusCode
-// WAITING, as Druid reports tasks its runner forgot).
+// ovl is a Druid 28+ Overlord's answer for a finished task (runnerStatusCode
+// WAITING, as Druid reports tasks its runner forgot; the location saved at
+// completion, with k8sPodName). A failed Job has no completionTime, so a
+// stock Overlord reports duration -1 for most failures: stockFailed does.
 func ovl(code overlord.StatusCode, errorMsg string) *OverlordEvidence {
 	return &OverlordEvidence{URL: "http://druid-overlord:8081/druid/indexer/v1", Status: &overlord.TaskStatusPlus{
 		ID: taskID, Type: "index_kafka", StatusCode: code, Status: code, RunnerStatusCode: overlord.RunnerWaiting,
@@ -120,13 +125,14 @@ func evidence(job *batchv1.Job, pod *corev1.Pod, o *OverlordEvidence, logs ...Lo
 	return ev
 }
 
-// placeholder is what the Overlord saves when it could read no log
+// placeholder is what a Druid 29+ Overlord saves when it could read no log
 // (KubernetesPeonLifecycle.saveLogs, K8sTaskId.toString).
 const placeholder = "Peon for task [[ " + taskID + ", " + jobName + "]] did not report any logs. " +
 	"Check k8s metrics and events for the pod to see what happened."
 
 // peonSuccessTail is the end of a peon's log when its task succeeded
-// (ExecutorLifecycle, CliPeon).
+// (ExecutorLifecycle "Task completed with status: %s" with the pretty-printed
+// TaskStatus, CliPeon "Finished peon task"; Druid 25+).
 var peonSuccessTail = []string{
 	"2026-11-26T21:14:30,101 INFO [task-runner-0-priority-0] org.apache.druid.indexing.worker.executor.ExecutorLifecycle - Task completed with status: {",
 	`  "id" : "` + taskID + `",`,
