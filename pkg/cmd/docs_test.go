@@ -368,3 +368,65 @@ func TestReadmeExitCodesAreTheTable(t *testing.T) {
 		t.Errorf("README exit codes:\n%s\n\npkg/exitcode.Table:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// docsURL is the form every --help uses to point to its page.
+const docsURL = "https://github.com/druid-logs/kubectl-druid-logs/blob/main/"
+
+// TestHelpHasExamplesAndItsPage: every command's --help shows 2 to 4
+// examples, each of which parses, and points to its page in this
+// repository (a page that exists, with the heading its anchor names).
+func TestHelpHasExamplesAndItsPage(t *testing.T) {
+	morePage := regexp.MustCompile(`(?m)^More: ` + regexp.QuoteMeta(docsURL) + `(\S+)$`)
+	for _, c := range docRoot().Commands() {
+		if c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		t.Run(c.Name(), func(t *testing.T) {
+			examples := 0
+			for _, line := range strings.Split(c.Example, "\n") {
+				line = strings.TrimSpace(line)
+				if line == "" || strings.HasPrefix(line, "#") {
+					continue
+				}
+				examples++
+				if strings.HasPrefix(line, "kubectl druid-logs ") {
+					if err := checkCommandLine(line); err != nil {
+						t.Errorf("example %q does not parse: %v", line, err)
+					}
+				}
+			}
+			if examples < 2 || examples > 4 {
+				t.Errorf("%d examples, want 2 to 4:\n%s", examples, c.Example)
+			}
+			m := morePage.FindStringSubmatch(c.Long)
+			if m == nil {
+				t.Fatalf("Long has no line \"More: %s<page>\":\n%s", docsURL, c.Long)
+			}
+			file, anchor, _ := strings.Cut(m[1], "#")
+			data, err := os.ReadFile(filepath.Join(repoRoot, file))
+			if err != nil {
+				t.Fatalf("More: names %s: %v", m[1], err)
+			}
+			if anchor != "" && !hasHeadingAnchor(string(data), anchor) {
+				t.Errorf("More: names %s, but %s has no heading with that anchor", m[1], file)
+			}
+		})
+	}
+}
+
+// hasHeadingAnchor reports whether a Markdown heading of doc gets the
+// anchor GitHub would give it.
+func hasHeadingAnchor(doc, anchor string) bool {
+	drop := regexp.MustCompile(`[^a-z0-9 _-]`)
+	for _, line := range strings.Split(doc, "\n") {
+		if !strings.HasPrefix(line, "#") {
+			continue
+		}
+		title := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		slug := strings.ReplaceAll(drop.ReplaceAllString(strings.ToLower(title), ""), " ", "-")
+		if slug == anchor {
+			return true
+		}
+	}
+	return false
+}
