@@ -101,6 +101,11 @@ func rankCauses(v *view) []Cause {
 			oom.rule("container main terminated: %s, exit %d", orText(t.Reason, "Error"), t.ExitCode)
 		}
 		switch {
+		case t.ExitCode == 0:
+			push.weigh(2, "container main exited 0: the peon ended normally")
+			for _, c := range []*candidate{evict, node, deleted, dead, crash} {
+				c.weigh(-2, "container main exited 0")
+			}
 		case t.ExitCode == 143:
 			deleted.weigh(2, "container main exited 143 (SIGTERM): the pod was stopped")
 		case t.ExitCode != 0 && t.ExitCode != 137:

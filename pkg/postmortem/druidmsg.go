@@ -201,7 +201,11 @@ func (v *view) peonEnd() peonLog {
 			p.read, p.last = true, strings.TrimSpace(s)
 		}
 	}
+	level := ""
 	for i, l := range v.lines {
+		if m := logLinePrefix.FindStringSubmatch(l); m != nil {
+			level = m[1]
+		}
 		switch {
 		case strings.Contains(l, peonCompleted) && p.completed == "":
 			p.completed = strings.TrimSpace(l)
@@ -216,12 +220,21 @@ func (v *view) peonEnd() peonLog {
 			p.stopped = strings.TrimSpace(l)
 		case p.heapOOM == "" && strings.Contains(l, "java.lang.OutOfMemoryError"):
 			p.heapOOM = strings.TrimSpace(l)
-		case p.crash == "" && javaException.MatchString(l) && !strings.Contains(l, " INFO ") && !strings.Contains(l, " DEBUG "):
+		case p.crash == "" && i >= len(v.lines)-crashTail && (level == "" || level == "ERROR") && javaException.MatchString(l):
 			p.crash = strings.TrimSpace(l)
 		}
 	}
 	return p
 }
+
+// crashTail is how many of the log's last lines can hold the exception
+// that ended the peon: one in an ERROR line or its stack trace, or in a
+// line before any log line ("Exception in thread …"); a healthy peon's
+// WARN lines often carry exceptions (RetryUtils' "Retrying (%d of %d)").
+const crashTail = 30
+
+// logLinePrefix is Druid's "%d{ISO8601} %p [%t]" start of a line.
+var logLinePrefix = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d{3} ([A-Z]+) \[`)
 
 // abrupt: the peon's log ends mid-task, with no end of any kind.
 func (p peonLog) abrupt() bool {

@@ -83,9 +83,17 @@ func peonNoStatus(v *view) *Finding {
 	case len(likely) > 0:
 		f.Cause = "the peon stopped without pushing its status: most likely " + top.Cause
 	default:
-		f.Cause = fmt.Sprintf("the peon stopped without pushing its status, and nothing left says which of %d causes: no Job, no pod, no events, no log", len(v.causes))
+		f.Cause = fmt.Sprintf("the peon stopped without pushing its status, and nothing left says which of %d causes", len(v.causes))
+		if _, gone := v.leftOver(p); len(gone) > 0 {
+			f.Cause += ": " + strings.Join(gone, ", ")
+		}
 	}
-	f.add("%s", v.leftOver(p))
+	left, gone := v.leftOver(p)
+	s := "left: " + orText(strings.Join(left, ", "), "nothing")
+	if len(gone) > 0 {
+		s += "; " + strings.Join(gone, ", ") + " (Druid deletes the Job, with its pod, when it records the failure; events expire after an hour)"
+	}
+	f.add("%s", s)
 	if len(likely) > 0 {
 		f.Evidence = append(f.Evidence, top.Evidence...)
 		f.Fix = append(f.Fix, top.Fix...)
@@ -111,14 +119,18 @@ func orList(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-// leftOver says what survives of a task whose Job Druid deleted.
-func (v *view) leftOver(p peonLog) string {
-	var gone, left []string
+// leftOver says what survives of a task whose Job Druid deleted, and
+// what is gone.
+func (v *view) leftOver(p peonLog) (left, gone []string) {
 	if v.ev.Job == nil {
 		gone = append(gone, "no Job")
+	} else {
+		left = append(left, "the Job")
 	}
 	if v.ev.Pod == nil {
 		gone = append(gone, "no pod")
+	} else {
+		left = append(left, "the pod")
 	}
 	if n := len(v.events); n == 0 {
 		gone = append(gone, "no events")
@@ -137,9 +149,5 @@ func (v *view) leftOver(p peonLog) string {
 	default:
 		gone = append(gone, "no log")
 	}
-	s := "left: " + orText(strings.Join(left, ", "), "nothing")
-	if len(gone) > 0 {
-		s += "; " + strings.Join(gone, ", ") + " (Druid deletes the Job, with its pod, when it records the failure; events expire after an hour)"
-	}
-	return s
+	return left, gone
 }

@@ -27,6 +27,19 @@ func TestStockDruidFailures(t *testing.T) {
 			return evidence(nil, nil, stockFailed(stock29NoStatus, ranAt), storedLogOf(peonWorking))
 		}, "peon-no-status", "most likely", "ends mid-task", "debugJobs=true", []string{"oom-killed"}, Likely},
 
+		{"29+: a retry's WARN and stack trace before the cut is no crash", func() *Evidence {
+			retry := []string{
+				"2026-11-26T21:14:20,300 WARN [task-runner-0-priority-0] org.apache.druid.java.util.common.RetryUtils - Retrying (6 of 10) in 4,112ms.",
+				"java.io.IOException: Connection reset by peer",
+				"\tat sun.nio.ch.SocketDispatcher.read0(Native Method)",
+			}
+			return evidence(nil, nil, stockFailed(stock29NoStatus, ranAt), storedLogOf(retry, peonWorking))
+		}, "peon-no-status", "most likely", "ends mid-task", "debugJobs=true", []string{"oom-killed"}, Likely},
+
+		{"29+: the pod kept (debugJobs=true) exited 0: the peon ended normally, status not written", func() *Evidence {
+			return evidence(nil, peonPod("Succeeded", terminated(0, "Completed")), stockFailed(stock29NoStatus, ranAt))
+		}, "peon-no-status", "status.json", "exited 0", "druid.indexer.logs", []string{"status-not-pushed"}, Likely},
+
 		{"29+: nothing at all is left: say so and how to keep evidence", func() *Evidence {
 			return evidence(nil, nil, stockFailed(stock29NoStatus, ranAt))
 		}, "peon-no-status", "nothing left says which", "no Job, no pod", "--event-ttl", []string{"oom-killed"}, Possible},
