@@ -68,7 +68,7 @@ func kindOf(s string) msgKind {
 		return msgNoStatus
 	case strings.HasPrefix(s, errLoadStatus):
 		return msgLoadStatus
-	case strings.HasPrefix(s, "Failed to run task. See overlord logs"):
+	case strings.HasPrefix(s, strings.TrimSuffix(errFailedToRun, " for more details.")):
 		return msgFailedToRun
 	case s == errUserShutdown:
 		return msgUserShutdown

@@ -40,6 +40,10 @@ func TestStockDruidFailures(t *testing.T) {
 			return evidence(nil, peonPod("Succeeded", terminated(0, "Completed")), stockFailed(stock29NoStatus, ranAt))
 		}, "peon-no-status", "status.json", "exited 0", "druid.indexer.logs", []string{"status-not-pushed"}, Likely},
 
+		{"29+: the saved log ends in an OutOfMemoryError", func() *Evidence {
+			return evidence(nil, nil, stockFailed(stock29NoStatus, ranAt), storedLogOf(peonWorking, peonHeapOOM))
+		}, "heap-oom", "Java heap", "OutOfMemoryError", "-Xmx", []string{"heap-oom"}, Confirmed},
+
 		{"29+: nothing at all is left: say so and how to keep evidence", func() *Evidence {
 			return evidence(nil, nil, stockFailed(stock29NoStatus, ranAt))
 		}, "peon-no-status", "nothing left says which", "no Job, no pod", "--event-ttl", []string{"oom-killed"}, Possible},
