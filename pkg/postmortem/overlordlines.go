@@ -7,23 +7,36 @@ import (
 	"strings"
 )
 
-// maxOverlordLines bounds the Overlord's lines kept about one task.
-const maxOverlordLines = 200
+// maxOverlordLines bounds the Overlord's lines kept about one task, and
+// maxTraceLines the stack trace kept under one of them (to its root
+// cause: "Task[%s] execution caught an exception" is followed by one).
+const (
+	maxOverlordLines = 400
+	maxTraceLines    = 120
+)
 
 // OverlordLines reads an Overlord's log (a file the user saved, or
 // stdin) and keeps its last lines that name the task or one of its Job's
 // names: some of Druid's lines name only the Job ("Pod for job[%s]
-// launched. ...", 36+), others the K8sTaskId "[ id, job]".
+// launched. ...", 36+), others the K8sTaskId "[ id, job]"; the stack
+// trace under a kept line is kept with it.
 func OverlordLines(r io.Reader, taskID string, jobNames []string) ([]string, error) {
 	keys := append([]string{taskID}, jobNames...)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	var out []string
+	trace := 0 // lines of a kept line's stack trace still to keep
 	for sc.Scan() {
-		l := sc.Text()
+		l := strings.TrimRight(sc.Text(), "\r")
+		if trace > 0 && !logLinePrefix.MatchString(l) {
+			out = append(out, l)
+			trace--
+			continue
+		}
+		trace = 0
 		for _, k := range keys {
 			if k != "" && strings.Contains(l, k) {
-				out = append(out, strings.TrimRight(l, "\r"))
+				out, trace = append(out, l), maxTraceLines
 				break
 			}
 		}

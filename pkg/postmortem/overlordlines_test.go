@@ -30,3 +30,19 @@ func TestOverlordLinesKeepTheTasksAndItsJobs(t *testing.T) {
 		t.Fatalf("the Overlord's lines are not evidence: %+v", rep.Causes[0])
 	}
 }
+
+// TestOverlordLinesGiveTheLaunchFailuresRootCause: a launch timeout's
+// stack trace is kept under its line, and launch-failed quotes its root cause.
+func TestOverlordLinesGiveTheLaunchFailuresRootCause(t *testing.T) {
+	got, err := OverlordLines(strings.NewReader(strings.Join(ovl36LaunchTimeout, "\n")), taskID, []string{jobName})
+	if err != nil || len(got) != len(ovl36LaunchTimeout)-1 {
+		t.Fatalf("%v: kept %d lines:\n%s", err, len(got), strings.Join(got, "\n"))
+	}
+	ev := evidence(nil, nil, stockFailed(stockFailedToRun, neverRan))
+	ev.OverlordLines = got
+	rep := Diagnose(ev, 5)
+	if rep.Signature != "launch-failed" || !strings.Contains(rep.Verdict, "Timed out waiting for [3600000] milliseconds for [Pod]") ||
+		!strings.Contains(strings.Join(rep.Findings[0].Evidence, "\n"), "execution caught an exception") {
+		t.Fatalf("%s\n%v", rep.Verdict, rep.Findings[0].Evidence)
+	}
+}

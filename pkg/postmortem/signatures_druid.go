@@ -71,6 +71,7 @@ func launchFailed(v *view) *Finding {
 		"a Job that could not be created, or a pod deleted before it ran"}
 	v.quote(f)
 	f.add("the Overlord never saw the task at a location (no pod IP, no pod name)")
+	v.overlordCause(f)
 	id, job := v.ev.TaskID, v.jobName()
 	f.Fix = []string{
 		v.overlordGrep(),
@@ -101,6 +102,7 @@ func failedAfterStart(v *view) *Finding {
 	if p := v.peonEnd(); p.read {
 		f.add("the peon's log ends: %s", shorten(p.last, 300))
 	}
+	v.overlordCause(f)
 	id := v.ev.TaskID
 	f.Fix = []string{
 		v.overlordGrep(),
@@ -109,6 +111,37 @@ func failedAfterStart(v *view) *Finding {
 		"the peon's own end is in its saved log: kubectl druid-logs follow " + id + " --overlord URL",
 	}
 	return f
+}
+
+// overlordCause quotes, from the Overlord's lines, why the runner failed:
+// KubernetesTaskRunner's "Task[%s] failed because %s" (35+), or "Task[%s]
+// execution caught an exception" (35+; 27-34 "Task [%s] …") and the
+// root cause of its stack trace (the last "Caused by:").
+func (v *view) overlordCause(f *Finding) {
+	lines := v.ev.OverlordLines
+	for i, l := range lines {
+		switch {
+		case strings.Contains(l, "] failed because "):
+			f.add("the Overlord's log: %s", shorten(l, 400))
+			return
+		case strings.Contains(l, "execution caught an exception"):
+			f.add("the Overlord's log: %s", shorten(l, 300))
+			root := ""
+			for _, t := range lines[i+1:] {
+				if logLinePrefix.MatchString(t) {
+					break
+				}
+				if strings.HasPrefix(strings.TrimSpace(t), "Caused by:") || (root == "" && javaException.MatchString(t) && !strings.HasPrefix(strings.TrimSpace(t), "at ")) {
+					root = strings.TrimSpace(t)
+				}
+			}
+			if root != "" {
+				f.add("its root cause: %s", shorten(root, 400))
+				f.Cause += "; the Overlord's log says: " + shorten(root, 200)
+			}
+			return
+		}
+	}
 }
 
 // taskNotReady: isReady() threw (TaskQueue): no Job was made.

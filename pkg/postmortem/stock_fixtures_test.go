@@ -123,3 +123,20 @@ var ranAt = overlord.TaskLocation{Host: "10.244.1.7", Port: 8100, TLSPort: -1, K
 
 // neverRan is TaskLocation.unknown(): the pod never got an IP.
 var neverRan = overlord.TaskLocation{Port: -1, TLSPort: -1}
+
+// ovl36LaunchTimeout is a Druid 36+ Overlord's account of a launch
+// timeout: KubernetesTaskRunner:301 ERROR with the stack trace of
+// KubernetesPeonClient's DruidException, caused by fabric8's
+// KubernetesClientTimeoutException ("Timed out waiting for [%d]
+// milliseconds for [%s] with name:[%s] in namespace [%s].").
+var ovl36LaunchTimeout = []string{
+	"2026-11-26T18:14:22,001 INFO [k8s-task-runner-3] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - Pod for job[" + jobName + "] launched. Waiting for pod to be in running state.",
+	"2026-11-26T19:14:22,003 INFO [k8s-task-runner-3] org.apache.druid.k8s.overlord.KubernetesPeonLifecycle - Failed to run task: " + taskID,
+	"2026-11-26T19:14:22,004 ERROR [k8s-task-runner-3] org.apache.druid.k8s.overlord.KubernetesTaskRunner - Task[" + taskID + "] execution caught an exception",
+	"org.apache.druid.error.DruidException: Error when waiting for pod[" + podName + "] to start",
+	"\tat org.apache.druid.k8s.overlord.common.KubernetesPeonClient.launchPeonJobAndWaitForStart(KubernetesPeonClient.java:105) ~[?:?]",
+	"\tat org.apache.druid.k8s.overlord.KubernetesPeonLifecycle.run(KubernetesPeonLifecycle.java:150) ~[?:?]",
+	"Caused by: io.fabric8.kubernetes.client.KubernetesClientTimeoutException: Timed out waiting for [3600000] milliseconds for [Pod] with name:[" + podName + "] in namespace [druid].",
+	"\tat io.fabric8.kubernetes.client.dsl.internal.BaseOperation.waitUntilCondition(BaseOperation.java:942) ~[?:?]",
+	"2026-11-26T19:14:22,010 INFO [k8s-task-runner-4] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - Submitting job[otherjob] for task[index_kafka_other_abcdefgh].",
+}
