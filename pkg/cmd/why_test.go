@@ -153,7 +153,8 @@ func TestWhyJSONMatchesTheDocumentedSchema(t *testing.T) {
 func TestWhyOverlordLogFromStdinOrFile(t *testing.T) {
 	const id, job = "index_kafka_wiki_abcdefgh", "indexkafkawikiabcdefgh-0123"
 	log := "2026-11-26T17:14:21,002 INFO [k8s-task-runner-3] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - Pod for job[" + job +
-		"] launched. Waiting for pod to be in running state.\nunrelated\n"
+		"] launched. Waiting for pod to be in running state.\n" +
+		"2026-11-26T17:14:22,000 INFO [TaskQueue-Manager] org.apache.druid.indexing.overlord.TaskQueue - Asking taskRunner to run task[index_kafka_other_abcdefgh]\n"
 	o := &WhyOptions{Globals: &Globals{}, OverlordLog: "-"}
 	o.In = strings.NewReader(log)
 	lines, err := o.readOverlordLog(id, []string{job})
