@@ -113,7 +113,9 @@ func Evaluate(a *Answers) *Diagnosis {
 	return d
 }
 
-func (s *Step) add(format string, args ...any) { s.Evidence = append(s.Evidence, fmt.Sprintf(format, args...)) }
+func (s *Step) add(format string, args ...any) {
+	s.Evidence = append(s.Evidence, fmt.Sprintf(format, args...))
+}
 
 func (e *evaluator) ns() string {
 	if e.a.Namespace == "" {
