@@ -36,6 +36,8 @@ type Step struct {
 	Evidence []string `json:"evidence"`
 	// Command inspects or fixes the layer.
 	Command string `json:"command,omitempty"`
+	// Lines are the Overlord's own log lines that bear on the layer.
+	Lines []string `json:"lines"`
 }
 
 // Diagnosis is the verdict on one task: the JSON of `trace -o json`
@@ -50,15 +52,23 @@ type Diagnosis struct {
 	Leader      string     `json:"leader,omitempty"`
 	RunningRule RuleChoice `json:"runningRule"`
 	Steps       []Step     `json:"steps"`
-	// FailedStep is the step that stopped the path ("" when the live log
-	// is served).
-	FailedStep trace.StepID `json:"failedStep,omitempty"`
-	Cause      string       `json:"cause"`
-	Fix        string       `json:"fix"`
-	ExitCode   int          `json:"exitCode"`
+	// FailedStep is the step that stopped the path (null when the live
+	// log is served).
+	FailedStep *trace.StepID `json:"failedStep"`
+	Cause      string        `json:"cause"`
+	Fix        string        `json:"fix"`
+	ExitCode   int           `json:"exitCode"`
 	// OverlordLog says what the Overlord pods' own log holds (and, when
 	// it holds none of Druid's lines, why and how to fix it).
 	OverlordLog string `json:"overlordLog,omitempty"`
+}
+
+// Failed is the failed step's ID, "" when none failed.
+func (d *Diagnosis) Failed() trace.StepID {
+	if d.FailedStep == nil {
+		return ""
+	}
+	return *d.FailedStep
 }
 
 // stop is a step's verdict when the path stops there.
@@ -87,24 +97,25 @@ func Evaluate(a *Answers) *Diagnosis {
 	layers := []func(*Step) *stop{e.request, e.workItem, e.lifecycle, e.running, e.logWatch}
 	var stopped *stop
 	for i, f := range layers {
-		s := Step{Step: i + 1, ID: trace.Steps[i], Evidence: []string{}}
+		s := Step{Step: i + 1, ID: trace.Steps[i], Evidence: []string{}, Lines: []string{}}
 		switch {
 		case stopped != nil && stopped.blind:
 			e.kubeOnly(&s)
 		case stopped != nil:
-			s.Status, s.Summary = Skipped, "skipped: step "+string(d.FailedStep)+" failed"
+			s.Status, s.Summary = Skipped, "skipped: step "+string(d.Failed())+" failed"
 		default:
 			if st := f(&s); st != nil {
 				stopped = st
 				if s.Status == "" {
 					s.Status = Fail
 				}
-				d.FailedStep, d.Cause, d.Fix, d.ExitCode = s.ID, st.cause, st.fix, st.code
+				id := s.ID
+				d.FailedStep, d.Cause, d.Fix, d.ExitCode = &id, st.cause, st.fix, st.code
 			} else if s.Status == "" {
 				s.Status = OK
 			}
 		}
-		s.Evidence = append(s.Evidence, e.logLines(s.ID)...)
+		s.Lines = append(s.Lines, e.logLines(s.ID)...)
 		d.Steps = append(d.Steps, s)
 	}
 	if stopped == nil {

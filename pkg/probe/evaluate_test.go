@@ -213,8 +213,8 @@ func TestEvaluateStories(t *testing.T) {
 			for _, s := range d.Steps {
 				got = append(got, string(s.Status))
 			}
-			if d.FailedStep != tt.failed || d.ExitCode != tt.code || strings.Join(got, " ") != tt.statuses {
-				t.Errorf("failed %q exit %d steps %q; want %q %d %q\ncause: %s", d.FailedStep, d.ExitCode, strings.Join(got, " "),
+			if d.Failed() != tt.failed || d.ExitCode != tt.code || strings.Join(got, " ") != tt.statuses {
+				t.Errorf("failed %q exit %d steps %q; want %q %d %q\ncause: %s", d.Failed(), d.ExitCode, strings.Join(got, " "),
 					tt.failed, tt.code, tt.statuses, d.Cause)
 			}
 			for _, want := range tt.causeHas {

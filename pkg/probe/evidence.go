@@ -33,7 +33,7 @@ func (e *evaluator) logLines(id trace.StepID) []string {
 	for _, l := range e.stockLines() {
 		for _, p := range stepPhrases[id] {
 			if strings.Contains(l, p) {
-				out = append(out, "Overlord log: "+l)
+				out = append(out, l)
 				break
 			}
 		}
