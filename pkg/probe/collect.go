@@ -85,7 +85,7 @@ func Collect(ctx context.Context, in Input) *Answers {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		askOverlord(ctx, in, &a.Overlord)
+		AskOverlord(ctx, in.Targets, in.TaskID, &a.Overlord)
 	}()
 	go func() {
 		defer wg.Done()
@@ -107,13 +107,13 @@ func Collect(ctx context.Context, in Input) *Answers {
 	return a
 }
 
-// askOverlord picks the target to ask (the leader among several) and asks
-// it everything at once.
-func askOverlord(ctx context.Context, in Input, o *OverlordAnswers) {
-	if len(in.Targets) == 0 {
+// AskOverlord picks the target to ask (the leader among several) and asks
+// it everything about the task at once. With no target it does nothing.
+func AskOverlord(ctx context.Context, targets []Target, taskID string, o *OverlordAnswers) {
+	if len(targets) == 0 {
 		return
 	}
-	t, isLeader, leaderErr := pickLeader(ctx, in.Targets)
+	t, isLeader, leaderErr := pickLeader(ctx, targets)
 	o.Where, o.How, o.Proxied = t.Where, t.How, t.Proxied
 	o.IsLeader, o.LeaderErr = isLeader, leaderErr
 	var wg sync.WaitGroup
@@ -130,7 +130,7 @@ func askOverlord(ctx context.Context, in Input, o *OverlordAnswers) {
 		}
 	})
 	run(func() {
-		st, err := t.API.TaskStatus(ctx, in.TaskID)
+		st, err := t.API.TaskStatus(ctx, taskID)
 		if err == nil {
 			o.Status = st.Status
 		}
@@ -138,10 +138,10 @@ func askOverlord(ctx context.Context, in Input, o *OverlordAnswers) {
 	})
 	run(func() {
 		o.ListsAsked = true
-		o.InList, o.ListsErr = inList(ctx, t.API, in.TaskID)
+		o.InList, o.ListsErr = inList(ctx, t.API, taskID)
 	})
 	run(func() {
-		ans, err := t.API.ProbeLog(ctx, in.TaskID, LogProbeBytes)
+		ans, err := t.API.ProbeLog(ctx, taskID, LogProbeBytes)
 		if err == nil {
 			o.Log = &ans
 		}
@@ -224,7 +224,7 @@ func askKube(ctx context.Context, in Input, a *Answers) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		k.Review = reviewOverlord(ctx, in)
+		k.Review = ReviewOverlord(ctx, in.Reviewer, in.OverlordPods, in.PodsErr, in.Namespace)
 	}()
 	r, err := in.Locator.Resolve(ctx, in.TaskID, in.Container)
 	switch {
@@ -281,31 +281,31 @@ func readPodLog(ctx context.Context, k kube.Interface, pod *corev1.Pod, containe
 	return PodLogAnswer{Tried: true, Bytes: int(n), Err: err}
 }
 
-// reviewOverlord asks whether the Overlord pod's service account may get
-// pods/log in the task's namespace.
-func reviewOverlord(ctx context.Context, in Input) AccessAnswer {
-	ans := AccessAnswer{Namespace: in.Namespace}
-	if len(in.OverlordPods) == 0 {
+// ReviewOverlord asks whether the service account of the Overlord's pod
+// (the first of pods) may get pods/log in namespace. rv may be nil.
+func ReviewOverlord(ctx context.Context, rv Reviewer, pods []corev1.Pod, podsErr error, namespace string) AccessAnswer {
+	ans := AccessAnswer{Namespace: namespace}
+	if len(pods) == 0 {
 		ans.Err = errors.New("no Overlord pod found to name its service account")
-		if in.PodsErr != nil {
-			ans.Err = fmt.Errorf("no Overlord pod found to name its service account: %w", in.PodsErr)
+		if podsErr != nil {
+			ans.Err = fmt.Errorf("no Overlord pod found to name its service account: %w", podsErr)
 		}
 		return ans
 	}
-	p := &in.OverlordPods[0]
+	p := &pods[0]
 	sa := p.Spec.ServiceAccountName
 	if sa == "" {
 		sa = "default"
 	}
 	ans.ServiceAccount = p.Namespace + ":" + sa
-	if in.Reviewer == nil {
+	if rv == nil {
 		ans.Err = errors.New("no SubjectAccessReview client")
 		return ans
 	}
-	res, err := in.Reviewer.Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+	res, err := rv.Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 		User:               "system:serviceaccount:" + p.Namespace + ":" + sa,
 		Groups:             []string{"system:serviceaccounts", "system:serviceaccounts:" + p.Namespace, "system:authenticated"},
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: in.Namespace, Verb: "get", Resource: "pods", Subresource: "log"},
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: "get", Resource: "pods", Subresource: "log"},
 	}}, metav1.CreateOptions{})
 	if err != nil {
 		ans.Err = err
