@@ -7,18 +7,15 @@ import (
 
 // Bounds of what a Tracer keeps besides the latest request.
 const (
-	maxStock       = 50 // the newest stock lines naming the task
-	maxTransitions = 20 // the newest state-transition lines of the task
-	maxTrailing    = 10 // stack trace lines kept after a stock line
+	maxStock       = 200 // the newest stock lines naming the task, with their kept stack traces
+	maxTransitions = 20  // the newest state-transition lines of the task
+	maxEvents      = 200 // the newest recognised stock statements of the task
 )
 
 // stockClasses are the classes of the Kubernetes task runner whose stock
 // (uninstrumented) lines name a task or its Job.
-var stockClasses = []string{"KubernetesTaskRunner", "KubernetesPeonLifecycle", "KubernetesPeonClient", "KubernetesWorkItem"}
-
-// leaderPhrase is what TaskMaster (DruidOverlord from Druid 31) logs when
-// this Overlord becomes the leader.
-const leaderPhrase = "By the power of Grayskull, I have the power!"
+var stockClasses = []string{"KubernetesTaskRunner", "KubernetesPeonLifecycle", "KubernetesPeonClient", "KubernetesWorkItem",
+	"CachingKubernetesPeonClient", "MultipleKubernetesTaskRunner"}
 
 // Options say which task a Tracer follows.
 type Options struct {
@@ -47,6 +44,30 @@ type PodTrace struct {
 	// the task or its Job without a marker; StockDropped counts older ones.
 	Stock        []Line
 	StockDropped int
+
+	// Patterned counts the lines in Druid's pattern (any task's): none
+	// in a log that has lines means the Overlord logs elsewhere.
+	Patterned int64
+	// LeaderLost is the last "I am no longer the leader..." line (32+),
+	// when it came after Leader.
+	LeaderLost *Line
+	// Events are the task's recognised stock statements in order (the
+	// newest maxEvents; EventsDropped counts older ones), each with its
+	// stack trace.
+	Events        []StockEvent
+	EventsDropped int
+	// VersionLo and VersionHi bound the Druid version by the statements
+	// seen (any task's): every one is printed by VersionLo..VersionHi
+	// (VersionHi 0: up to master). VersionLo 0: no hint.
+	VersionLo, VersionHi int
+}
+
+// StockEvent is one recognised stock statement of the traced task.
+type StockEvent struct {
+	Line  Line
+	Stock Stock
+	// Incident holds the stack trace that followed the line, if any.
+	Incident *Incident
 }
 
 // Tracer follows one task through one Overlord pod's log, fed one line at
@@ -55,15 +76,18 @@ type Tracer struct {
 	opts Options
 	c    *correlator
 	out  PodTrace
-	// trailing counts the unpatterned lines kept after the last stock
-	// line (its stack trace); -1 when the previous line was not kept.
-	trailing int
+	// jobs are the task's Job names, given and learned.
+	jobs map[string]bool
+	// last is the event of the previous line, whose stack trace the
+	// following unpatterned lines are; nil when the previous line was
+	// not the task's.
+	last *StockEvent
 }
 
 // NewTracer returns a Tracer of opts.TaskID over the log of pod
 // (NAMESPACE/NAME).
 func NewTracer(pod string, opts Options) *Tracer {
-	t := &Tracer{opts: opts, out: PodTrace{Pod: pod}, trailing: -1}
+	t := &Tracer{opts: opts, out: PodTrace{Pod: pod}, jobs: map[string]bool{}}
 	want := func(id string) bool { return id == opts.TaskID }
 	t.c = newCorrelator(pod, want, t.closed, func(_ string, es []Entry) {
 		t.out.Transitions = append(t.out.Transitions, es...)
@@ -73,6 +97,7 @@ func NewTracer(pod string, opts Options) *Tracer {
 	})
 	for _, j := range opts.Jobs {
 		t.c.seeded[j] = opts.TaskID
+		t.jobs[j] = true
 	}
 	return t
 }
@@ -83,23 +108,83 @@ func (t *Tracer) Feed(text string, at time.Time) {
 	l := Parse(text)
 	l.At = at
 	t.out.Lines++
+	if l.Patterned() {
+		t.out.Patterned++
+	}
 	l, _, marker := t.c.feed(l)
-	if strings.Contains(l.Message, leaderPhrase) {
+	switch leaderChange(l.Message) {
+	case leaderGained:
 		leader := l
-		t.out.Leader = &leader
+		t.out.Leader, t.out.LeaderLost = &leader, nil
+	case leaderLost:
+		lost := l
+		t.out.LeaderLost = &lost
+	}
+	if since, until := leaderVersions(l.Message); since > 0 {
+		t.version(since, until)
+	}
+	if !l.Patterned() {
+		if t.last != nil && !marker {
+			if t.last.Incident == nil {
+				t.last.Incident = &Incident{Pod: t.out.Pod, Time: t.last.Line.Time, Line: t.last.Line.Text}
+			}
+			if t.last.Incident.add(l.Text) {
+				t.keepStock(l)
+			}
+		}
+		return
+	}
+	t.last = nil
+	s, ok := RecognizeStock(l)
+	if ok {
+		t.version(s.Since, s.Until)
 	}
 	switch {
 	case marker:
-		t.trailing = -1
+	case ok && t.mine(s):
+		t.keepStock(l)
+		t.keepEvent(StockEvent{Line: l, Stock: s})
 	case stockLine(l) && namesTask(l.Message, t.opts.TaskID, t.opts.Jobs):
 		t.keepStock(l)
-		t.trailing = 0
-	case !l.Patterned() && t.trailing >= 0 && t.trailing < maxTrailing:
-		t.keepStock(l)
-		t.trailing++
-	default:
-		t.trailing = -1
 	}
+}
+
+// mine reports whether a stock statement is about the traced task, and
+// learns the task's Job from it.
+func (t *Tracer) mine(s Stock) bool {
+	switch {
+	case s.TaskID != "" && s.TaskID == t.opts.TaskID:
+		if s.Job != "" {
+			t.jobs[s.Job] = true
+		}
+		return true
+	case s.TaskID == "" && s.Job != "":
+		return t.jobs[s.Job]
+	case s.Kind == HTTPRequest && s.TaskID == "":
+		return false
+	}
+	return false
+}
+
+func (t *Tracer) keepEvent(e StockEvent) {
+	if len(t.out.Events) >= maxEvents {
+		drop := 0
+		for i, x := range t.out.Events {
+			if x.Stock.Kind == HTTPRequest {
+				drop = i
+				break
+			}
+		}
+		t.out.Events = append(t.out.Events[:drop], t.out.Events[drop+1:]...)
+		t.out.EventsDropped++
+	}
+	t.out.Events = append(t.out.Events, e)
+	t.last = &t.out.Events[len(t.out.Events)-1]
+}
+
+// version narrows the version bounds by a statement printed by since..until.
+func (t *Tracer) version(since, until int) {
+	t.out.VersionLo, t.out.VersionHi = narrow(t.out.VersionLo, t.out.VersionHi, since, until)
 }
 
 func (t *Tracer) keepStock(l Line) {
