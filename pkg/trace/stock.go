@@ -260,10 +260,18 @@ func match(format, msg string) ([]string, bool) {
 			caps = append(caps, msg[pos:len(msg)-len(lit)])
 			return caps, true
 		}
-		j := strings.Index(msg[pos:], lit)
+		from := 0
+		if strings.HasPrefix(msg[pos:], "[ ") {
+			// a K8sTaskId "[ id, job]": the literal follows its bracket.
+			if k := strings.IndexByte(msg[pos:], ']'); k > 0 {
+				from = k + 1
+			}
+		}
+		j := strings.Index(msg[pos+from:], lit)
 		if j < 0 {
 			return nil, false
 		}
+		j += from
 		caps = append(caps, msg[pos:pos+j])
 		pos += j + len(lit)
 	}
