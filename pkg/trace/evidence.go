@@ -142,6 +142,10 @@ type TaskLog struct {
 	// DruidVersions is the Druid version range the log's statements fit
 	// ("36+", "27-33"), "" without a hint.
 	DruidVersions string `json:"druidVersions,omitempty"`
+	// Informer is set when the log shows the informer client
+	// (useK8sSharedInformers=true, 36+): RUNNING is then the pod phase
+	// Running/Succeeded/Failed, not "the pod has an IP".
+	Informer bool `json:"informer,omitempty"`
 	// Lines counts the task's recognised lines in the window.
 	Lines int `json:"lines"`
 
@@ -156,6 +160,7 @@ func newTaskLog(pods []PodTrace) *TaskLog {
 	for _, p := range pods {
 		events = append(events, p.Events...)
 		tl.versionLo, tl.versionHi = narrow(tl.versionLo, tl.versionHi, p.VersionLo, p.VersionHi)
+		tl.Informer = tl.Informer || p.Informer
 	}
 	tl.DruidVersions = VersionRange(tl.versionLo, tl.versionHi)
 	sort.SliceStable(events, func(i, j int) bool { return later(events[j].Line, events[i].Line) })

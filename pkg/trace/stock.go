@@ -83,6 +83,8 @@ type Stock struct {
 	Since, Until int
 	// Request is set for HTTPRequest.
 	Request *HTTPRequestLine
+	// Class is the simple name of the class that printed it.
+	Class string
 }
 
 // HTTPRequestLine is a JettyRequestLog line: "REMOTE METHOD URI PROTOCOL
@@ -196,14 +198,14 @@ func RecognizeStock(l Line) (Stock, bool) {
 		if !ok {
 			return Stock{}, false
 		}
-		return Stock{Kind: HTTPRequest, TaskID: r.TaskID, Request: r, Since: 27}, true
+		return Stock{Kind: HTTPRequest, TaskID: r.TaskID, Request: r, Since: 27, Class: class}, true
 	}
 	for _, st := range byClass[class] {
 		caps, ok := match(st.format, l.Message)
 		if !ok {
 			continue
 		}
-		s := Stock{Kind: st.kind, Since: st.since, Until: st.until}
+		s := Stock{Kind: st.kind, Since: st.since, Until: st.until, Class: class}
 		for i, c := range caps {
 			if i >= len(st.args) {
 				break

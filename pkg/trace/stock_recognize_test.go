@@ -186,3 +186,33 @@ func TestAStackTraceIsKeptUpToItsRootCauseWithinBounds(t *testing.T) {
 		t.Fatalf("omitted %d, stock %d", in.Omitted, len(p.Stock))
 	}
 }
+
+func TestPendingIsToldByTheVersionAndTheRunnersMode(t *testing.T) {
+	const id, job = "index_parallel_x_2026-12-01T10:00:00.000Z", "indexparallelx20261201t100000-0123456789abcdef0123456789abcdef"
+	const pre = "2026-12-01T10:00:00,000 INFO [k8s-task-runner-0] org.apache.druid.k8s.overlord.common."
+	submit := pre + "KubernetesPeonClient - Submitting job[" + job + "] for task[" + id + "]."
+	tests := []struct {
+		name  string
+		lines []string
+		code  int
+		cause string
+	}{
+		{"36+ direct: the pod exists, no IP yet", []string{submit, pre + "KubernetesPeonClient - Pod for job[" + job + "] launched. Waiting for pod to be in running state."},
+			4, "its pod exists since"},
+		{"36+ informer: no Running phase yet", []string{submit,
+			pre + "CachingKubernetesPeonClient - K8s job[otherjob] completed successfully"}, 4, "phase Running/Succeeded/Failed"},
+		{"34: no line when the pod runs", []string{submit}, 1, "cannot tell PENDING from RUNNING"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := NewTracer("druid/o-0", Options{TaskID: id})
+			for _, l := range tt.lines {
+				tr.Feed(l, time.Time{})
+			}
+			r := Evaluate(Context{TaskID: id}, []PodTrace{tr.Finish()})
+			if r.Log.State != StatePending || r.ExitCode() != tt.code || !strings.Contains(r.Cause, tt.cause) {
+				t.Fatalf("state %s exit %d cause %q", r.Log.State, r.ExitCode(), r.Cause)
+			}
+		})
+	}
+}

@@ -80,6 +80,22 @@ var stockCases = []stockCase{
 	{"31 Job deleted by hand", "stock-31/overlord.log", idDeleted, StepWorkItem, 4, "finished", "FAILED", []string{"Job vanished"}},
 	{"31 OOMKilled", "stock-31/overlord.log", idOOM, StepWorkItem, 4, "finished", "FAILED", []string{"BackoffLimitExceeded"}},
 
+	// Druid 38+ with the informer client (useK8sSharedInformers=true) and the multik8s runner.
+	{"38 informer: finished SUCCESS", "stock-38/overlord-informer-multik8s.log", idSuccess, StepWorkItem, 4, "finished", "SUCCESS",
+		[]string{"finished SUCCESS", "druid/indexing-logs/" + idSuccess + "/log"}},
+	{"38 informer: RUNNING by the pod phase", "stock-38/overlord-informer-multik8s.log", idLive, StepLogWatch, 1, "running", "",
+		[]string{"is now in Running/Complete state", "cannot tell"}},
+	{"38 informer: the pod never became ready", "stock-38/overlord-informer-multik8s.log", idNoSched, StepWorkItem, 4, "finished", "FAILED",
+		[]string{"k8sjobLaunchTimeout", "appeared and disappeared"}},
+	{"38 informer: OOMKilled", "stock-38/overlord-informer-multik8s.log", idOOM, StepWorkItem, 4, "finished", "FAILED",
+		[]string{"BackoffLimitExceeded", "Peon did not report status successfully."}},
+	{"38 informer: Job deleted by hand", "stock-38/overlord-informer-multik8s.log", idDeleted, StepWorkItem, 4, "finished", "FAILED",
+		[]string{"Job vanished"}},
+	{"38 multik8s: queued on a cluster", "stock-38/overlord-informer-multik8s.log", idQueued, StepLifecycle, 4, "queued", "",
+		[]string{"multik8s cluster east", "capacity"}},
+	{"38 informer: log-read ERROR", "stock-38/overlord-informer-multik8s.log", idLogError, StepLogWatch, 1, "running", "",
+		[]string{"is waiting to start: ContainerCreating"}},
+
 	// An Overlord whose pods' log holds none of Druid's lines (log4j2 writes to a file).
 	{"no Druid lines", "no-druid-lines.log", idKafka, StepRequest, 1, "not-seen", "",
 		[]string{"Druid's log pattern", "DRUID_LOG4J", "log/overlord.log"}},

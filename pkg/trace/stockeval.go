@@ -221,10 +221,10 @@ func stockExplain(ctx Context, tl *TaskLog, res *Result, failed *StepID) (cause,
 				"(locks, or the queue not managing yet), so there is no work item and no live log", tl.Added.Time, Parse(tl.Added.Line).Message),
 			"wait; GET /druid/indexer/v1/waitingTasks lists it"
 	case StateQueued:
-		return fmt.Sprintf("queued: the Overlord handed the task to the Kubernetes runner at %s (\"Asking taskRunner to run task[%s]\") "+
-				"and no Job was submitted since: its lifecycle is NOT_STARTED, behind the runner's capacity "+
+		return fmt.Sprintf("queued: the Overlord handed the task to the Kubernetes runner at %s (\"Asking taskRunner to run task[%s]\")"+
+				"%s and no Job was submitted since: its lifecycle is NOT_STARTED, behind the runner's capacity "+
 				"(druid.indexer.runner.capacity: every k8s-task-runner thread holds a task), so there is no pod and no live log yet",
-				tl.Queued.Time, id),
+				tl.Queued.Time, id, onCluster(tl)),
 			"wait for a slot, or raise druid.indexer.runner.capacity; GET /druid/indexer/v1/pendingTasks lists it"
 	case StatePending:
 		if !runningLogged(tl) {
@@ -234,11 +234,15 @@ func stockExplain(ctx Context, tl *TaskLog, res *Result, failed *StepID) (cause,
 				"ask the Overlord (GET /druid/indexer/v1/task/" + id + "/status: runnerStatusCode) or look at the pod: kubectl get pods" + ns + " -l job-name=" + job
 		}
 		what := "no pod exists yet (quota, admission, or the Job controller has not created it)"
-		if tl.Launched != nil {
+		switch {
+		case tl.Informer:
+			what = "its pod has not reached phase Running (the informer client, useK8sSharedInformers=true: RUNNING = " +
+				"phase Running/Succeeded/Failed): not created, unschedulable, or its containers not started"
+		case tl.Launched != nil:
 			what = "its pod exists since " + tl.Launched.Time + " but has not started (unschedulable, image pull, or no IP yet)"
 		}
-		return fmt.Sprintf("PENDING: Job %s was submitted at %s and %s; the live log is served only once the pod runs "+
-				"(\"Pod for job[%s] is in state[...]\" is not in the log)", job, tl.Submitted.Time, what, job),
+		return fmt.Sprintf("PENDING: Job %s was submitted at %s%s and %s; the live log is served only once the pod runs "+
+				"(no line says so in the log)", job, tl.Submitted.Time, onCluster(tl), what),
 			"kubectl describe pods" + ns + " -l job-name=" + job + " (events: scheduling, quota, image)"
 	case StateRunning:
 		return runningExplain(ctx, tl, failed, job)
@@ -350,6 +354,14 @@ func finishedExplain(ctx Context, tl *TaskLog, job string) (cause, fix string) {
 		fix += "; explain the failure: kubectl druid-logs why " + id + ns
 	}
 	return cause, fix
+}
+
+// onCluster names the multik8s cluster the task was sent to.
+func onCluster(tl *TaskLog) string {
+	if tl.Cluster == "" {
+		return ""
+	}
+	return " (multik8s cluster " + tl.Cluster + ")"
 }
 
 // requestSummary is "/log 200 x2, 404 x1".

@@ -60,6 +60,9 @@ type PodTrace struct {
 	// seen (any task's): every one is printed by VersionLo..VersionHi
 	// (VersionHi 0: up to master). VersionLo 0: no hint.
 	VersionLo, VersionHi int
+	// Informer is set when the log holds a line of the informer client
+	// (CachingKubernetesPeonClient: useK8sSharedInformers=true, 36+).
+	Informer bool
 }
 
 // StockEvent is one recognised stock statement of the traced task.
@@ -138,6 +141,7 @@ func (t *Tracer) Feed(text string, at time.Time) {
 	s, ok := RecognizeStock(l)
 	if ok {
 		t.version(s.Since, s.Until)
+		t.out.Informer = t.out.Informer || s.Class == "CachingKubernetesPeonClient"
 	}
 	switch {
 	case marker:
