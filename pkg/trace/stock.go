@@ -112,6 +112,12 @@ type statement struct {
 	since, until int
 }
 
+// compiled is a statement with its format split at its placeholders.
+type compiled struct {
+	statement
+	lits []string
+}
+
 // statements are stock Druid's statements about a task, read from
 // apache/druid master @4c0f5240c1 and the release cuts (log-statements.md
 // of the project's research, sections 3, 4 and 6). The paths are
@@ -177,10 +183,10 @@ var statements = []statement{
 }
 
 // byClass indexes statements by class.
-var byClass = func() map[string][]statement {
-	m := map[string][]statement{}
+var byClass = func() map[string][]compiled {
+	m := map[string][]compiled{}
 	for _, s := range statements {
-		m[s.class] = append(m[s.class], s)
+		m[s.class] = append(m[s.class], compiled{s, splitFormat(s.format)})
 	}
 	return m
 }()
@@ -201,7 +207,7 @@ func RecognizeStock(l Line) (Stock, bool) {
 		return Stock{Kind: HTTPRequest, TaskID: r.TaskID, Request: r, Since: 27, Class: class}, true
 	}
 	for _, st := range byClass[class] {
-		caps, ok := match(st.format, l.Message)
+		caps, ok := match(st.lits, l.Message)
 		if !ok {
 			continue
 		}
@@ -242,12 +248,11 @@ func RecognizeStock(l Line) (Stock, bool) {
 	return Stock{}, false
 }
 
-// match matches msg against a format string with %s, %d and %,d
-// placeholders and returns the arguments. A middle literal is found at its
+// match matches msg against a format string split at its %s, %d and %,d
+// placeholders (splitFormat) and returns the arguments. A middle literal is found at its
 // first occurrence after the previous argument, the last one at the end
 // of msg, so arguments may hold brackets ("[ id, job]").
-func match(format, msg string) ([]string, bool) {
-	lits := splitFormat(format)
+func match(lits []string, msg string) ([]string, bool) {
 	if !strings.HasPrefix(msg, lits[0]) {
 		return nil, false
 	}

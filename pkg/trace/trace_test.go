@@ -210,3 +210,32 @@ func BenchmarkTracerFeed(b *testing.B) {
 		tr.Feed(lines[i%len(lines)], time.Time{})
 	}
 }
+
+// BenchmarkTracerFeedStock measures the cost per line of a stock 36+ log
+// with the request log at DEBUG (go test -bench Stock -benchmem ./pkg/trace).
+func BenchmarkTracerFeedStock(b *testing.B) {
+	data, err := os.ReadFile("testdata/stock-36/overlord-requestlog.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	tr := NewTracer("druid/o", Options{TaskID: idLogError})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.Feed(lines[i%len(lines)], time.Time{})
+	}
+}
+
+// BenchmarkSummarizerFeedStock is the same for trace --summary.
+func BenchmarkSummarizerFeedStock(b *testing.B) {
+	data, err := os.ReadFile("testdata/stock-36/overlord-requestlog.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	s := NewSummarizer("druid/o")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Feed(lines[i%len(lines)], time.Time{})
+	}
+}

@@ -171,19 +171,33 @@ func (t *Tracer) mine(s Stock) bool {
 }
 
 func (t *Tracer) keepEvent(e StockEvent) {
-	if len(t.out.Events) >= maxEvents {
-		drop := 0
-		for i, x := range t.out.Events {
-			if x.Stock.Kind == HTTPRequest {
-				drop = i
-				break
-			}
-		}
-		t.out.Events = append(t.out.Events[:drop], t.out.Events[drop+1:]...)
-		t.out.EventsDropped++
+	if len(t.out.Events) >= 2*maxEvents {
+		t.out.Events, t.out.EventsDropped = compactEvents(t.out.Events, maxEvents, t.out.EventsDropped)
 	}
 	t.out.Events = append(t.out.Events, e)
 	t.last = &t.out.Events[len(t.out.Events)-1]
+}
+
+// compactEvents drops the oldest events down to keep, request-log lines
+// first (they repeat: a console polls), in one pass: the slices grow to
+// twice their bound between passes, so a line costs O(1) amortised.
+func compactEvents(es []StockEvent, keep, dropped int) ([]StockEvent, int) {
+	excess := len(es) - keep
+	out := es[:0]
+	for _, e := range es {
+		if excess > 0 && e.Stock.Kind == HTTPRequest {
+			excess--
+			dropped++
+			continue
+		}
+		out = append(out, e)
+	}
+	if excess > 0 {
+		n := copy(out, out[excess:])
+		out, dropped = out[:n], dropped+excess
+	}
+	clear(es[len(out):])
+	return out, dropped
 }
 
 // version narrows the version bounds by a statement printed by since..until.
@@ -192,15 +206,24 @@ func (t *Tracer) version(since, until int) {
 }
 
 func (t *Tracer) keepStock(l Line) {
-	t.out.Stock = append(t.out.Stock, l)
-	if len(t.out.Stock) > maxStock {
-		t.out.Stock = append([]Line(nil), t.out.Stock[1:]...)
-		t.out.StockDropped++
+	if len(t.out.Stock) >= 2*maxStock {
+		n := copy(t.out.Stock, t.out.Stock[len(t.out.Stock)-maxStock+1:])
+		clear(t.out.Stock[n:])
+		t.out.StockDropped += len(t.out.Stock) - n
+		t.out.Stock = t.out.Stock[:n]
 	}
+	t.out.Stock = append(t.out.Stock, l)
 }
 
 // Finish ends the requests still open and returns what was kept.
 func (t *Tracer) Finish() PodTrace {
+	if n := len(t.out.Stock); n > maxStock {
+		t.out.StockDropped += n - maxStock
+		t.out.Stock = t.out.Stock[n-maxStock:]
+	}
+	if len(t.out.Events) > maxEvents {
+		t.out.Events, t.out.EventsDropped = compactEvents(t.out.Events, maxEvents, t.out.EventsDropped)
+	}
 	t.c.finish()
 	t.out.Markers = t.c.markers
 	return t.out
