@@ -348,11 +348,14 @@ func jobFailureReason(status string) string {
 			return ""
 		}
 		rest = rest[i+len("reason="):]
-		reason := rest
+		reason, cond := rest, rest
 		if j := strings.IndexAny(reason, ",)"); j >= 0 {
 			reason = reason[:j]
 		}
-		if cond := rest[:min(len(rest), 200)]; strings.Contains(cond, "type=Failed") && reason != "null" {
+		if j := strings.IndexByte(cond, ')'); j >= 0 {
+			cond = cond[:j] // the rest of this JobCondition(...)
+		}
+		if strings.Contains(cond, "type=Failed") && reason != "null" {
 			return reason
 		}
 	}

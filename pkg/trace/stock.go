@@ -237,11 +237,11 @@ func RecognizeStock(l Line) (Stock, bool) {
 			}
 			s.TaskID = AlertField(s.Value, "task")
 		}
-		if s.TaskID == "" && s.Job == "" && s.Kind != LogPushed {
-			continue
-		}
-		if s.Kind == LogPushed && s.TaskID == "" {
+		if s.Kind == LogPushed {
 			s.TaskID = taskOfLogKey(s.Value)
+		}
+		if s.TaskID == "" && s.Job == "" {
+			continue
 		}
 		return s, true
 	}

@@ -330,6 +330,9 @@ func finishedExplain(ctx Context, tl *TaskLog, job string) (cause, fix string) {
 	if o.JobFailed != nil {
 		fmt.Fprintf(&b, "; the Job failed (%s)", orText(o.JobFailureReason, "JobStatus logged"))
 	}
+	if o.Shutdown != nil && o.Shutdown.Value != "" && o.Shutdown.Value != "notified status change from task" {
+		fmt.Fprintf(&b, "; the runner shut it down at %s because [%s]", o.Shutdown.Time, o.Shutdown.Value)
+	}
 	if o.JobVanished != nil {
 		fmt.Fprintf(&b, "; the Job vanished while the task ran at %s (K8s job for the task was not found: deleted by hand, or by someone else)", o.JobVanished.Time)
 	}
