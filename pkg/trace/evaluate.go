@@ -247,7 +247,7 @@ func noDruidLines(ctx Context, res *Result) (bool, string) {
 		lines += p.Lines
 		druid += p.DruidLines
 	}
-	if lines == 0 || druid > 0 {
+	if lines == 0 || druid > 0 || res.Markers {
 		return false, ""
 	}
 	return true, fmt.Sprintf("none of the %d lines of %s %s is in Druid's log pattern (%%d{ISO8601} %%p [%%t] %%c - %%m%%n): "+

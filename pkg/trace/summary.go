@@ -163,7 +163,7 @@ func cannotCount(lines, druid, markers int64, c StockCounts) []string {
 	if lines == 0 {
 		return append(out, "anything: no line was read in the window")
 	}
-	if druid == 0 {
+	if druid == 0 && markers == 0 {
 		return append(out, fmt.Sprintf("anything: none of the %d lines is in Druid's log pattern (%%d{ISO8601} %%p [%%t] %%c - %%m%%n); "+
 			"the Overlord's log4j2 writes to a file (log/overlord.log), not to stdout: set DRUID_LOG4J to a Console "+
 			"appender configuration or mount a log4j2.xml with one", lines))

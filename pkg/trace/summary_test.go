@@ -62,6 +62,11 @@ func TestSummaryCountsEveryRequestByOutcome(t *testing.T) {
 			}
 		})
 	}
+	for _, c := range b.Stock.CannotCount {
+		if strings.HasPrefix(c, "anything") {
+			t.Fatalf("marker lines without the pattern reported as no Druid lines: %s", c)
+		}
+	}
 	if n := len(sum.Total.RecentFailures); n != maxRecent {
 		t.Fatalf("total keeps %d recent failures, want %d", n, maxRecent)
 	}

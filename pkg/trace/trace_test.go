@@ -122,6 +122,9 @@ func TestTraceFollowsTheTaskThroughInterleavedRequests(t *testing.T) {
 					t.Fatalf("step %s has %d lines, want %d:\n%s", r.Steps[i].ID, len(r.Steps[i].Lines), n, strings.Join(r.Steps[i].Lines, "\n"))
 				}
 			}
+			if r.NoDruidLines {
+				t.Fatalf("marker lines reported as no Druid lines: %s", r.NoDruidLinesCause)
+			}
 			for _, s := range r.Steps {
 				for _, l := range s.Lines {
 					if m, ok := Recognize(Parse(l).Message); ok && m.TaskID != "" && m.TaskID != tt.task {
