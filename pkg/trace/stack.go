@@ -12,10 +12,10 @@ const (
 // Incident is a stock statement with the stack trace that followed it
 // (lines without Druid's pattern), kept up to its root cause.
 type Incident struct {
-	// Pod, Time and Line are the statement's.
-	Pod  string `json:"pod"`
-	Time string `json:"time"`
-	Line string `json:"line"`
+	// Pod, Time and Line are the statement's (in JSON, the Fact's).
+	Pod  string `json:"-"`
+	Time string `json:"-"`
+	Line string `json:"-"`
 	// Stack holds the kept lines of the stack trace: the first ones, then
 	// every "Caused by:" line and its first frame; Omitted counts the others.
 	Stack   []string `json:"stack"`
