@@ -35,8 +35,9 @@ type PodLine struct {
 type PodInfo struct {
 	Pod            string
 	Lines, Markers int64
-	// DruidLines counts the lines in Druid's pattern.
-	DruidLines int64
+	// DruidLines counts the lines in Druid's pattern, JSONLines those of
+	// a JSON layout.
+	DruidLines, JSONLines int64
 	// Leader is the time of the pod's last "I have the power" line, "" if
 	// none; LeaderLost the time of a later "I am no longer the leader..."
 	// (32+), "" if none.
@@ -102,7 +103,7 @@ func Evaluate(ctx Context, pods []PodTrace) *Result {
 	for i := range pods {
 		p := &pods[i]
 		res.OverlordPods = append(res.OverlordPods, p.Pod)
-		info := PodInfo{Pod: p.Pod, Lines: p.Lines, Markers: p.Markers, DruidLines: p.Patterned}
+		info := PodInfo{Pod: p.Pod, Lines: p.Lines, Markers: p.Markers, DruidLines: p.Patterned, JSONLines: p.JSON}
 		if p.Leader != nil {
 			info.Leader = orText(p.Leader.Time, p.Leader.At.String())
 			if p.LeaderLost == nil && (leaderLine == nil || later(*p.Leader, *leaderLine)) {
@@ -242,13 +243,18 @@ func steps(r *Request) ([]Step, *StepID) {
 // noDruidLines says whether the pods' log has lines but none in Druid's
 // pattern, and why.
 func noDruidLines(ctx Context, res *Result) (bool, string) {
-	var lines, druid int64
+	var lines, druid, json int64
 	for _, p := range res.Pods {
 		lines += p.Lines
 		druid += p.DruidLines
+		json += p.JSONLines
 	}
 	if lines == 0 || druid > 0 || res.Markers {
 		return false, ""
+	}
+	if json*2 > lines {
+		return true, fmt.Sprintf("none of the %d lines of %s %s is in Druid's log pattern (%%d{ISO8601} %%p [%%t] %%c - %%m%%n): "+
+			"%d of them are in a JSON layout, which trace does not read", lines, strings.Join(res.OverlordPods, ", "), ctx.Window, json)
 	}
 	return true, fmt.Sprintf("none of the %d lines of %s %s is in Druid's log pattern (%%d{ISO8601} %%p [%%t] %%c - %%m%%n): "+
 		"the Overlord's log4j2 writes its log to a file (log/overlord.log with the Docker image's default configuration), "+
@@ -256,6 +262,10 @@ func noDruidLines(ctx Context, res *Result) (bool, string) {
 }
 
 func noDruidLinesFix(ctx Context, res *Result) string {
+	if strings.Contains(res.NoDruidLinesCause, "JSON layout") {
+		return "give the Overlord's Console appender Druid's PatternLayout (%d{ISO8601} %p [%t] %c - %m%n), " +
+			"or search the JSON log by the task ID in your log store"
+	}
 	pod := "OVERLORD_POD"
 	if len(res.OverlordPods) > 0 {
 		pod = res.OverlordPods[0][strings.IndexByte(res.OverlordPods[0], '/')+1:]

@@ -96,6 +96,10 @@ var stockCases = []stockCase{
 	{"38 informer: log-read ERROR", "stock-38/overlord-informer-multik8s.log", idLogError, StepLogWatch, 1, "running", "",
 		[]string{"is waiting to start: ContainerCreating"}},
 
+	// An Overlord whose log is in a JSON layout (log4j2's JsonTemplateLayout, ECS).
+	{"a JSON layout", "json-layout.log", idKafka, StepRequest, 1, "not-seen", "",
+		[]string{"JSON layout", "PatternLayout"}},
+
 	// An Overlord whose pods' log holds none of Druid's lines (log4j2 writes to a file).
 	{"no Druid lines", "no-druid-lines.log", idKafka, StepRequest, 1, "not-seen", "",
 		[]string{"Druid's log pattern", "DRUID_LOG4J", "log/overlord.log"}},

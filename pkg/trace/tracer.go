@@ -46,8 +46,9 @@ type PodTrace struct {
 	StockDropped int
 
 	// Patterned counts the lines in Druid's pattern (any task's): none
-	// in a log that has lines means the Overlord logs elsewhere.
-	Patterned int64
+	// in a log that has lines means the Overlord logs elsewhere. JSON
+	// counts the lines that look like a JSON layout's ("{...").
+	Patterned, JSON int64
 	// LeaderLost is the last "I am no longer the leader..." line (32+),
 	// when it came after Leader.
 	LeaderLost *Line
@@ -113,6 +114,8 @@ func (t *Tracer) Feed(text string, at time.Time) {
 	t.out.Lines++
 	if l.Patterned() {
 		t.out.Patterned++
+	} else if strings.HasPrefix(l.Text, "{") {
+		t.out.JSON++
 	}
 	l, _, marker := t.c.feed(l)
 	switch leaderChange(l.Message) {
