@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -51,9 +52,11 @@ type Counts struct {
 	// RecentFailures are the most recent failures, newest first.
 	RecentFailures []Failure `json:"recentFailures"`
 
-	// DruidLines counts the lines in Druid's pattern; LeaderLost is set
+	// DruidLines counts the lines in Druid's pattern, JSONLines those of a
+	// JSON layout; LeaderLost is set
 	// when the pod logged losing the leadership after gaining it (32+).
 	DruidLines int64 `json:"druidLines"`
+	JSONLines  int64 `json:"jsonLines"`
 	LeaderLost bool  `json:"leaderLost,omitempty"`
 	// Stock counts what a stock Overlord's lines show.
 	Stock StockCounts `json:"stock"`
@@ -158,10 +161,14 @@ func (c *StockCounts) add(o StockCounts) {
 
 // cannotCount says what counts lines, druid lines, markers and the stock
 // counts cannot show.
-func cannotCount(lines, druid, markers int64, c StockCounts) []string {
+func cannotCount(lines, druid, json, markers int64, c StockCounts) []string {
 	out := []string{}
 	if lines == 0 {
 		return append(out, "anything: no line was read in the window")
+	}
+	if druid == 0 && markers == 0 && json*2 > lines {
+		return append(out, fmt.Sprintf("anything: %d of the %d lines are in a JSON layout, which --summary does not read; "+
+			"give the Overlord's Console appender Druid's PatternLayout (%%d{ISO8601} %%p [%%t] %%c - %%m%%n)", json, lines))
 	}
 	if druid == 0 && markers == 0 {
 		return append(out, fmt.Sprintf("anything: none of the %d lines is in Druid's log pattern (%%d{ISO8601} %%p [%%t] %%c - %%m%%n); "+
@@ -214,6 +221,9 @@ func (s *Summarizer) Feed(text string, at time.Time) {
 	l := Parse(text)
 	l.At = at
 	s.out.Lines++
+	if strings.HasPrefix(l.Text, "{") {
+		s.out.JSONLines++
+	}
 	if l.Patterned() {
 		s.out.DruidLines++
 		if st, ok := RecognizeStock(l); ok {
@@ -234,7 +244,7 @@ func (s *Summarizer) Finish() Counts {
 	s.c.finish()
 	s.out.Markers = s.c.markers
 	s.out.SuccessRate = rate(s.out.Succeeded, s.out.Requests)
-	s.out.Stock.CannotCount = cannotCount(s.out.Lines, s.out.DruidLines, s.out.Markers, s.out.Stock)
+	s.out.Stock.CannotCount = cannotCount(s.out.Lines, s.out.DruidLines, s.out.JSONLines, s.out.Markers, s.out.Stock)
 	sort.SliceStable(s.out.RecentFailures, func(i, j int) bool {
 		return later(s.out.RecentFailures[i].failed, s.out.RecentFailures[j].failed)
 	})
@@ -273,6 +283,7 @@ func Summarize(pods []Counts) *Summary {
 	t.Stock = newStockCounts()
 	for _, p := range pods {
 		t.DruidLines += p.DruidLines
+		t.JSONLines += p.JSONLines
 		t.Stock.add(p.Stock)
 		t.Lines += p.Lines
 		t.Markers += p.Markers
@@ -290,7 +301,7 @@ func Summarize(pods []Counts) *Summary {
 		t.RecentFailures = t.RecentFailures[:maxRecent]
 	}
 	t.SuccessRate = rate(t.Succeeded, t.Requests)
-	t.Stock.CannotCount = cannotCount(t.Lines, t.DruidLines, t.Markers, t.Stock)
+	t.Stock.CannotCount = cannotCount(t.Lines, t.DruidLines, t.JSONLines, t.Markers, t.Stock)
 	return sum
 }
 

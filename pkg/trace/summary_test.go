@@ -90,6 +90,8 @@ func TestSummaryCountsWhatAStockOverlordShows(t *testing.T) {
 			[]string{"live-log requests served", "the layer where"}},
 		{"31: no line when a pod runs, the leader line with !", "stock-31/overlord.log", 0, 0, 1, 9, 8, 0, 2, 4, 1, 3, 1, 2, 1, 3, true,
 			[]string{"live-log requests served", "the layer where"}},
+		{"a JSON layout", "json-layout.log", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false,
+			[]string{"anything: 2 of the 2 lines are in a JSON layout"}},
 		{"no Druid lines", "no-druid-lines.log", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false,
 			[]string{"anything: none of the 4 lines is in Druid's log pattern"}},
 	}
