@@ -65,7 +65,9 @@ client), or the pod's phase is Running/Succeeded/Failed (shared informers,
 druid.indexer.runner.useK8sSharedInformers=true, Druid 36+). The mode is read from the
 Overlord's GET /status/properties when --overlord or --overlord-service is given and it
 answers, else taken from --shared-informers, else assumed; the output says which rule
-was applied and whether it was read or assumed.`,
+was applied and whether it was read or assumed.
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/list.md`,
 		Example: `  kubectl druid-logs status query-abc123
   kubectl druid-logs status query-abc123 --overlord-service druid-overlord:8090
   kubectl druid-logs status query-abc123 --shared-informers

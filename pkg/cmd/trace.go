@@ -82,7 +82,11 @@ Exit codes: 0 the live log is served; 1 cannot decide (Overlord unreachable or n
 leader, the Kubernetes log read fails); 3 only when the Overlord answers 404 to the task's
 status; 4 known but not RUNNING (waiting, queued, pending, finished: then its log is in
 task-log storage); 5 refused (the Overlord's credentials, the API server's proxy, pods/log
-for the plugin or for the Overlord's service account); 7 the pod has no container "main".`,
+for the plugin or for the Overlord's service account); 7 the pod has no container "main".
+Needs get and list on pods, get on pods/log and pods/proxy (or services/proxy), and create
+on subjectaccessreviews (else "cannot check").
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/trace.md`,
 		Example: `  kubectl druid-logs trace index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n druid
   kubectl druid-logs trace query-abc123 -n druid --overlord https://localhost:8281 --overlord-credentials-file ~/.druid-creds
   kubectl druid-logs trace query-abc123 -n druid --overlord-service druid-overlord:8090 --shared-informers -o json
