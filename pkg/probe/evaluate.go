@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
@@ -92,6 +93,12 @@ func Evaluate(a *Answers) *Diagnosis {
 	}
 	o := &a.Overlord
 	e := &evaluator{a: a, rule: ChooseRule(o.Config, o.ConfigErr, o.Where != "", a.SharedInformers)}
+	if r := a.Logs.Trace; !e.rule.Read && a.SharedInformers == nil && r != nil && r.Log != nil && r.Log.Informer {
+		// The properties are unknown, but the Overlord's log holds the
+		// shared-informer client's statements (CachingKubernetesPeonClient).
+		e.rule = RuleChoice{Rule: druid.RunningByPhase, Mode: druid.RunningByPhase.Mode(), Text: druid.RunningByPhase.Text(),
+			Source: "the Overlord's log holds the shared-informer client's lines (CachingKubernetesPeonClient, 36+)"}
+	}
 	d := &Diagnosis{TaskID: a.TaskID, Namespace: a.Namespace, Overlord: o.Where, ReachedBy: o.How, Leader: o.LeaderURL,
 		RunningRule: e.rule, Steps: []Step{}, OverlordLog: overlordLogNote(a)}
 	layers := []func(*Step) *stop{e.request, e.workItem, e.lifecycle, e.running, e.logWatch}

@@ -194,6 +194,21 @@ func TestEvaluateStories(t *testing.T) {
 			a.Logs.Trace = &trace.Result{StockLines: []trace.PodLine{{Line: "2026-07-23T10:04:00,001 ERROR [qtp1-42] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - " +
 				"Error streaming logs for pod[" + podN + "] associated with task[" + taskID + "]"}}}
 		}), failed: "log-watch", code: 1, statuses: "ok ok ok ok fail", causeHas: []string{"Error streaming logs for pod[", "could not be checked"}},
+		{name: "unreachable, the stock log shows the informer client and a pending task", a: answers(nil, func(a *Answers) {
+			a.Overlord.StatusErr, a.Overlord.IsLeader, a.Overlord.LeaderErr = dialErr, nil, dialErr
+			a.Kube.Job, a.Kube.Pod = job(), pod(func(p *corev1.Pod) { p.Status.Phase = corev1.PodPending })
+			a.Logs.Trace = &trace.Result{Cause: "the Job was submitted, no line says its pod runs", Log: &trace.TaskLog{State: trace.StatePending, Informer: true,
+				Submitted: &trace.Fact{Line: "2026-07-23T10:00:05,262 INFO [k8s-task-runner-0] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - Submitting job[" + jobN + "] for task[" + taskID + "]."}}}
+		}), failed: "request", code: 1, statuses: "fail unknown unknown unknown unknown",
+			causeHas: []string{"Kubernetes alone says PENDING", "with shared informers", "by the Overlord's own log the task is pending"}},
+		{name: "running, 404: the Overlord's read failed, root cause from its stack trace", a: answers(running, func(a *Answers) {
+			a.Overlord.Log, a.Kube.Job, a.Kube.Pod = log404, job(), pod(nil)
+			a.Kube.PodLog = PodLogAnswer{Tried: true, Bytes: 512}
+			a.Kube.Review = AccessAnswer{ServiceAccount: "druid:druid-overlord", Namespace: ns, Allowed: yes()}
+			a.Logs.Trace = &trace.Result{Log: &trace.TaskLog{State: trace.StateRunning, LogReadErrors: []trace.Fact{{
+				Line: "2026-07-23T10:04:00,001 ERROR [qtp1-42] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - Error streaming logs for pod[" + podN + "] associated with task[" + taskID + "]",
+				Stack: &trace.Incident{RootCause: "java.net.SocketTimeoutException: timeout"}}}}}
+		}), failed: "log-watch", code: 1, statuses: "ok ok ok ok fail", causeHas: []string{"Error streaming logs for pod[", "root cause: java.net.SocketTimeoutException: timeout"}},
 		{name: "finished SUCCESS", a: answers(status(overlord.StatusSuccess, overlord.RunnerWaiting), func(a *Answers) {
 			a.Overlord.Log = &overlord.LogAnswer{Code: 200, Bytes: 8192}
 			a.Overlord.Config = &overlord.RunnerConfig{Type: "k8s", LogsType: "s3"}

@@ -27,8 +27,13 @@ var stepPhrases = map[trace.StepID][]string{
 	trace.StepLogWatch: {"Error streaming logs", "not found in cache, cannot stream logs", "Failed to stream log for task"},
 }
 
-// logLines are the Overlord log lines that are evidence of step id.
+// logLines are the Overlord log lines that are evidence of step id: the
+// facts trace read from the stock statements (trace.TaskLog), else the
+// stock lines that hold a statement of the layer.
 func (e *evaluator) logLines(id trace.StepID) []string {
+	if r := e.a.Logs.Trace; r != nil && r.Log != nil {
+		return factLines(r.Log, id)
+	}
 	var out []string
 	for _, l := range e.stockLines() {
 		for _, p := range stepPhrases[id] {
@@ -42,6 +47,75 @@ func (e *evaluator) logLines(id trace.StepID) []string {
 		out = out[len(out)-maxLinesPerStep:]
 	}
 	return out
+}
+
+// factLines are the TaskLog's facts of a layer, oldest first.
+func factLines(tl *trace.TaskLog, id trace.StepID) []string {
+	var facts []*trace.Fact
+	o := tl.Outcome
+	if o == nil {
+		o = &trace.Outcome{}
+	}
+	switch id {
+	case trace.StepRequest:
+		for i := range tl.Requests {
+			facts = append(facts, &tl.Requests[i].Fact)
+		}
+	case trace.StepWorkItem:
+		facts = append(facts, tl.Added, tl.Queued, o.Received, o.Completed)
+		if o.Alert != nil {
+			facts = append(facts, &o.Alert.Fact)
+		}
+	case trace.StepLifecycle:
+		facts = append(facts, tl.Submitted, tl.Launched)
+	case trace.StepRunning:
+		facts = append(facts, tl.Running, o.FailedBecause, o.ExecutionError, o.PodWaitTimedOut)
+	case trace.StepLogWatch:
+		for i := range tl.LogReadErrors {
+			facts = append(facts, &tl.LogReadErrors[i])
+		}
+	}
+	var out []string
+	for _, f := range facts {
+		if f == nil {
+			continue
+		}
+		l := f.Line
+		if f.Stack != nil && f.Stack.RootCause != "" {
+			l += " (root cause: " + f.Stack.RootCause + ")"
+		}
+		out = append(out, l)
+	}
+	if len(out) > maxLinesPerStep {
+		out = out[len(out)-maxLinesPerStep:]
+	}
+	return out
+}
+
+// logReadError is the last failed live-log read the Overlord logged, with
+// its root cause.
+func (e *evaluator) logReadError() string {
+	if r := e.a.Logs.Trace; r != nil && r.Log != nil {
+		if lines := factLines(r.Log, trace.StepLogWatch); len(lines) > 0 {
+			return lines[len(lines)-1]
+		}
+		return ""
+	}
+	return e.lastLogLine("Error streaming logs")
+}
+
+// logState is what the Overlord's log alone says of the task ("" when it
+// says nothing).
+func (e *evaluator) logState() string {
+	r := e.a.Logs.Trace
+	if r == nil || r.Log == nil || r.Log.State == "" || r.Log.State == trace.StateNotSeen {
+		return ""
+	}
+	s := "the task is " + r.Log.State
+	if r.Cause != "" {
+		s += " (" + r.Cause + ")"
+	}
+	return s
 }
 
 // lastLogLine is the last stock line holding sub ("" = any).
@@ -77,6 +151,14 @@ func overlordLogNote(a *Answers) string {
 		return "the Overlord pods' log could not be read: " + errText(l.Err)
 	case len(l.Pods) == 0:
 		return ""
+	case l.Trace != nil && l.Trace.NoDruidLines && l.Trace.NoDruidLinesCause != "":
+		return l.Trace.NoDruidLinesCause
+	case l.Trace != nil && !l.Trace.NoDruidLines && l.Trace.Log != nil && l.Trace.Log.Lines > 0:
+		s := fmt.Sprintf("the log of %s holds %d of Druid's lines about the task", pods, l.Trace.Log.Lines)
+		if v := l.Trace.Log.DruidVersions; v != "" {
+			s += " (statements of Druid " + v + ")"
+		}
+		return s
 	case l.DruidLines > 0:
 		s := fmt.Sprintf("the log of %s holds Druid's lines (%d of the last %d)", pods, l.DruidLines, l.TailLines)
 		if r := l.Trace; r != nil && len(r.StockLines) == 0 {

@@ -179,7 +179,7 @@ func (e *evaluator) logWatch(s *Step) *stop {
 			fix:   s.Command + "; kubectl get node " + nodeName(p) + " (is it Ready?)"}
 	}
 	cause := "the Overlord answered 404 while the task is RUNNING and Kubernetes serves the pod's log: the Overlord's own read of pods/log failed"
-	if line := e.lastLogLine("Error streaming logs"); line != "" {
+	if line := e.logReadError(); line != "" {
 		cause += "; its log says: " + line
 	} else {
 		cause += " (its ERROR \"Error streaming logs for pod[...] associated with task[...]\" with the Caused by: lines says why)"
@@ -232,7 +232,9 @@ func (e *evaluator) blindCause(cause string) string {
 	case k.JobErr == nil:
 		cause += "; Kubernetes has no Job for the task, which alone does not tell queued, finished or unknown apart"
 	}
-	if line := e.lastLogLine(""); line != "" {
+	if st := e.logState(); st != "" {
+		cause += "; by the Overlord's own log " + st
+	} else if line := e.lastLogLine(""); line != "" {
 		cause += "; the Overlord's log last says: " + line
 	}
 	return cause
