@@ -206,7 +206,7 @@ func TestEvaluateStories(t *testing.T) {
 			a.Kube.PodLog = PodLogAnswer{Tried: true, Bytes: 512}
 			a.Kube.Review = AccessAnswer{ServiceAccount: "druid:druid-overlord", Namespace: ns, Allowed: yes()}
 			a.Logs.Trace = &trace.Result{Log: &trace.TaskLog{State: trace.StateRunning, LogReadErrors: []trace.Fact{{
-				Line: "2026-07-23T10:04:00,001 ERROR [qtp1-42] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - Error streaming logs for pod[" + podN + "] associated with task[" + taskID + "]",
+				Line:  "2026-07-23T10:04:00,001 ERROR [qtp1-42] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - Error streaming logs for pod[" + podN + "] associated with task[" + taskID + "]",
 				Stack: &trace.Incident{RootCause: "java.net.SocketTimeoutException: timeout"}}}}}
 		}), failed: "log-watch", code: 1, statuses: "ok ok ok ok fail", causeHas: []string{"Error streaming logs for pod[", "root cause: java.net.SocketTimeoutException: timeout"}},
 		{name: "finished SUCCESS", a: answers(status(overlord.StatusSuccess, overlord.RunnerWaiting), func(a *Answers) {
