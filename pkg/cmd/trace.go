@@ -177,7 +177,7 @@ func (o *TraceOptions) Run(ctx context.Context) error {
 	if errors.As(ferr, &sele) {
 		return exitcode.New(exitcode.Usage, sele.Error(), ferr)
 	}
-	res, logErr, pods, how := o.logEvidence(ctx, found, ferr)
+	res, pods, how, logErr := o.logEvidence(ctx, found, ferr)
 	targets, none, err := o.ovl.targets(o.Globals, ns, pods, how, ferr)
 	if err != nil {
 		return err
@@ -231,10 +231,10 @@ func (o *TraceOptions) summary(ctx context.Context, sel overlordlog.Selection) e
 // logEvidence reads the task's trace from the Overlord pods' log, when
 // they were found; a log that cannot be read is evidence missing, not a
 // failure of trace (the Overlord's API is asked all the same).
-func (o *TraceOptions) logEvidence(ctx context.Context, found *overlordlog.Found, ferr error) (*trace.Result, error, []corev1.Pod, string) {
+func (o *TraceOptions) logEvidence(ctx context.Context, found *overlordlog.Found, ferr error) (*trace.Result, []corev1.Pod, string, error) {
 	if ferr != nil {
 		o.status("note: the Overlord's pods: %s", msg.OneLine(msg.APIMessage(ferr)))
-		return nil, nil, nil, ""
+		return nil, nil, "", nil
 	}
 	w, werr := o.window(ctx)
 	if werr != nil {
@@ -257,9 +257,9 @@ func (o *TraceOptions) logEvidence(ctx context.Context, found *overlordlog.Found
 		}
 	}
 	if failed == len(reads) && failed > 0 {
-		return nil, readErr, found.Pods, found.How
+		return nil, found.Pods, found.How, readErr
 	}
-	return res, nil, found.Pods, found.How
+	return res, found.Pods, found.How, nil
 }
 
 func (o *TraceOptions) window(ctx context.Context) (overlordlog.Window, error) {
