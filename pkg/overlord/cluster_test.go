@@ -178,3 +178,25 @@ func TestPodTargetOf(t *testing.T) {
 		t.Errorf("PodProxyURL = %s, %v", u, err)
 	}
 }
+
+// A non-leader Overlord redirects task requests to the leader's own
+// address (307); through the API server's proxy, whose transport carries
+// the kubeconfig's credentials, that redirect must not be followed.
+func TestProxiedClientDoesNotFollowRedirectsOffHost(t *testing.T) {
+	leaderHit := false
+	leader := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { leaderHit = true }))
+	t.Cleanup(leader.Close)
+	follower := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, leader.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(follower.Close)
+	c, err := New(Options{URL: follower.URL, Transport: http.DefaultTransport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.TaskStatus(context.Background(), "t")
+	var he *HTTPError
+	if leaderHit || !errors.As(err, &he) || he.StatusCode != http.StatusTemporaryRedirect {
+		t.Fatalf("leader reached %v, err %v; want the 307 as the answer", leaderHit, err)
+	}
+}
