@@ -146,6 +146,10 @@ type TaskLog struct {
 	// (useK8sSharedInformers=true, 36+): RUNNING is then the pod phase
 	// Running/Succeeded/Failed, not "the pod has an IP".
 	Informer bool `json:"informer,omitempty"`
+	// Reattached is set when, before the task was queued, the runner
+	// re-attached running Jobs on start (a new leader): a "queued" task
+	// may then be one of them, running without a line.
+	Reattached bool `json:"reattached,omitempty"`
 	// Lines counts the task's recognised lines in the window.
 	Lines int `json:"lines"`
 
@@ -166,6 +170,13 @@ func newTaskLog(pods []PodTrace) *TaskLog {
 	sort.SliceStable(events, func(i, j int) bool { return later(events[j].Line, events[i].Line) })
 	for _, e := range events {
 		tl.add(e)
+	}
+	if tl.Queued != nil {
+		for _, p := range pods {
+			if p.Reattach != nil && p.Reattach.Pod == tl.Queued.at.Pod && later(tl.Queued.at, *p.Reattach) {
+				tl.Reattached = true
+			}
+		}
 	}
 	return tl
 }

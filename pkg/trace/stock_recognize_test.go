@@ -216,3 +216,32 @@ func TestPendingIsToldByTheVersionAndTheRunnersMode(t *testing.T) {
 		})
 	}
 }
+
+func TestAQueuedTaskAfterANewLeaderReattachedJobsIsUndecided(t *testing.T) {
+	const id = "index_kafka_wikipedia_3b9e2a1f4c5d6e7_lmnoabcd"
+	const pre = "2026-12-01T10:00:00,000 INFO [LeaderSelector[/druid/overlord/_OVERLORD]] org.apache.druid."
+	asking := "2026-12-01T10:01:00,000 INFO [TaskQueue-Manager] org.apache.druid.indexing.overlord.TaskQueue - Asking taskRunner to run task[" + id + "]"
+	tests := []struct {
+		name  string
+		lines []string
+		code  int
+		cause string
+	}{
+		{"a fresh runner: queued", []string{pre + "k8s.overlord.KubernetesTaskRunner - Locating [0] active tasks.", asking}, 4, "queued:"},
+		{"32+: Jobs re-attached before", []string{pre + "k8s.overlord.KubernetesTaskRunner - Locating [3] active tasks.", asking}, 1, "the log alone cannot tell"},
+		{"28-31: Jobs re-attached before", []string{pre + "k8s.overlord.KubernetesTaskRunner - Loaded 2 tasks from previous run", asking}, 1, "re-attached"},
+		{"Jobs re-attached after: queued", []string{asking, pre + "k8s.overlord.KubernetesTaskRunner - Locating [3] active tasks."}, 4, "queued:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := NewTracer("druid/o-0", Options{TaskID: id})
+			for _, l := range tt.lines {
+				tr.Feed(l, time.Time{})
+			}
+			r := Evaluate(Context{TaskID: id}, []PodTrace{tr.Finish()})
+			if r.Log.State != StateQueued || r.ExitCode() != tt.code || !strings.Contains(r.Cause, tt.cause) {
+				t.Fatalf("state %s exit %d cause %q", r.Log.State, r.ExitCode(), r.Cause)
+			}
+		})
+	}
+}

@@ -107,7 +107,12 @@ func stockExitCode(tl *TaskLog, failed *StepID) int {
 		return exitcode.OK
 	}
 	switch tl.State {
-	case StateFinished, StateWaiting, StateQueued:
+	case StateQueued:
+		if tl.Reattached {
+			return exitcode.Error
+		}
+		return exitcode.NotRunning
+	case StateFinished, StateWaiting:
 		return exitcode.NotRunning
 	case StatePending:
 		if runningLogged(tl) {
@@ -221,6 +226,12 @@ func stockExplain(ctx Context, tl *TaskLog, res *Result, failed *StepID) (cause,
 				"(locks, or the queue not managing yet), so there is no work item and no live log", tl.Added.Time, Parse(tl.Added.Line).Message),
 			"wait; GET /druid/indexer/v1/waitingTasks lists it"
 	case StateQueued:
+		if tl.Reattached {
+			return fmt.Sprintf("the task queue asked the runner to run task %s at %s, after the runner re-attached the running "+
+					"Jobs of a previous leader (\"Locating [N] active tasks.\"): it is queued (no Job yet) or one of those "+
+					"running tasks, for which the runner logs nothing; the log alone cannot tell", id, tl.Queued.Time),
+				"ask the Overlord (GET /druid/indexer/v1/task/" + id + "/status: runnerStatusCode) or look for its Job: kubectl get jobs" + ns + " -l druid.k8s.peons"
+		}
 		return fmt.Sprintf("queued: the Overlord handed the task to the Kubernetes runner at %s (\"Asking taskRunner to run task[%s]\")"+
 				"%s and no Job was submitted since: its lifecycle is NOT_STARTED, behind the runner's capacity "+
 				"(druid.indexer.runner.capacity: every k8s-task-runner thread holds a task), so there is no pod and no live log yet",

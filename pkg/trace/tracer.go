@@ -64,6 +64,11 @@ type PodTrace struct {
 	// Informer is set when the log holds a line of the informer client
 	// (CachingKubernetesPeonClient: useK8sSharedInformers=true, 36+).
 	Informer bool
+	// Reattach is the last line of the runner's start that re-attached
+	// running Jobs ("Locating [N] active tasks." 32+, "Loaded N tasks
+	// from previous run" 28-31, N > 0): the runner logs nothing more for
+	// those tasks, and the task queue asks it to run them again.
+	Reattach *Line
 }
 
 // StockEvent is one recognised stock statement of the traced task.
@@ -128,6 +133,10 @@ func (t *Tracer) Feed(text string, at time.Time) {
 	}
 	if since, until := leaderVersions(l.Message); since > 0 {
 		t.version(since, until)
+	}
+	if reattaching(l) {
+		r := l
+		t.out.Reattach = &r
 	}
 	if !l.Patterned() {
 		if t.last != nil && !marker {
@@ -301,4 +310,23 @@ func continuesID(rest string) bool {
 
 func idByte(c byte) bool {
 	return c == '_' || c == '-' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+// reattachFormats are KubernetesTaskRunner.start()'s count of the Jobs it
+// re-attaches (KubernetesTaskRunner.java@4c0f5240c1:406; 28-31 "Loaded
+// %,d tasks from previous run").
+var reattachFormats = [][]string{splitFormat("Locating [%,d] active tasks."), splitFormat("Loaded %,d tasks from previous run")}
+
+// reattaching reports whether l is the runner's start re-attaching one or
+// more running Jobs.
+func reattaching(l Line) bool {
+	if !strings.HasSuffix(l.Logger, "KubernetesTaskRunner") {
+		return false
+	}
+	for _, f := range reattachFormats {
+		if caps, ok := match(f, l.Message); ok && len(caps) == 1 && caps[0] != "0" {
+			return true
+		}
+	}
+	return false
 }
