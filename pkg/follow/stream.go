@@ -184,7 +184,9 @@ func (f *Follower) take(part []byte, complete bool) error {
 	}
 	if !complete {
 		if !c.skip {
-			f.done.partial, f.done.partialTS, f.done.partialHas = c.consumed, c.ts, c.stamped
+			// A resume that drops again before it re-sent all that was
+			// written of the line leaves what was written as it was.
+			f.done.partial, f.done.partialTS, f.done.partialHas = max(c.consumed, c.skipBytes), c.ts, c.stamped
 		}
 		return nil
 	}
