@@ -224,7 +224,7 @@ func (f *Follower) drain(ctx context.Context) error {
 		case permanent(err):
 			return err
 		case apierrors.IsNotFound(err):
-			return &LogGoneError{Offset: f.offset, OffsetKnown: f.offsetKnown, Err: err}
+			return &LogGoneError{Last: f.recent.keys(), Offset: f.offset, OffsetKnown: f.offsetKnown, Err: err}
 		case apierrors.IsBadRequest(err) && f.seen == 0:
 			// The container never started: there is no log to read.
 			f.notify("no log to read: %s", why(err))

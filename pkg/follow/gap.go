@@ -31,14 +31,6 @@ type LineKey struct {
 	Size int
 }
 
-// Matches reports whether line (without its newline) is the keyed line.
-func (k LineKey) Matches(line []byte) bool {
-	if k.Size >= 0 && len(line) != k.Size {
-		return false
-	}
-	return len(line) >= len(k.Head) && string(line[:len(k.Head)]) == k.Head
-}
-
 // keyHead is how many of a line's first bytes a LineKey keeps.
 const keyHead = 256
 
