@@ -73,8 +73,9 @@ func (p *plainLines) is(k LineKey) bool {
 
 // runMatcher tells, line by line, whether the lines just read end with run.
 type runMatcher struct {
-	run []LineKey
-	m   []bool // m[j]: the lines just read end with run[:j+1]
+	run       []LineKey
+	m         []bool    // m[j]: the lines just read end with run[:j+1]
+	firstKeys []LineKey // the log's first lines, fewer than run's
 }
 
 func (r *runMatcher) step(p *plainLines) bool {
@@ -90,27 +91,62 @@ func (r *runMatcher) step(p *plainLines) bool {
 
 // FindRun finds where the lines of run (consecutive, oldest first: the
 // last lines printed, say) occur in a log without timestamps, and returns
-// the places where they end, at most max of them.
-func FindRun(r io.Reader, run []LineKey, max int) ([]Place, error) {
+// the places where they end, at most max of them, and where the log ends
+// (when it was read to its end). A log that begins with the last lines of
+// run only (it begins inside the run: the kubelet rotated the file it was
+// read from) has that place too, first.
+func FindRun(r io.Reader, run []LineKey, max int) (places []Place, end Place, err error) {
 	if len(run) == 0 {
-		return nil, nil
+		return nil, end, nil
 	}
 	p := newPlainLines(r)
 	rm := runMatcher{run: run}
 	var out []Place
+	var first []Place // where the log's first lines end, while they are the end of run
 	for len(out) < max {
 		err := p.next()
-		if err == io.EOF {
-			return out, nil
+		if err != nil && err != io.EOF {
+			return out, end, err
 		}
-		if err != nil {
-			return out, err
+		if p.n < int64(len(run)) && err == nil {
+			first = append(first, Place{Offset: p.off, Line: p.n})
+		}
+		if err == io.EOF || p.n == int64(len(run)) {
+			// The longest end of run that the log's first lines are.
+			for k := len(first); k > 0; k-- {
+				if beginsWith(rm.firstKeys, run[len(run)-k:]) {
+					out = append([]Place{first[k-1]}, out...)
+					break
+				}
+			}
+			first = first[:0]
+		}
+		if err == io.EOF {
+			return out, Place{Offset: p.off, Line: p.n}, nil
+		}
+		if p.n < int64(len(run)) {
+			rm.firstKeys = append(rm.firstKeys, LineKey{Head: string(p.head), Size: p.size})
 		}
 		if rm.step(p) {
 			out = append(out, Place{Offset: p.off, Line: p.n})
 		}
 	}
-	return out, nil
+	return out, end, nil
+}
+
+// beginsWith reports whether the log's first lines (keyed in full) are
+// the lines of run.
+func beginsWith(firstLines, run []LineKey) bool {
+	if len(firstLines) < len(run) {
+		return false
+	}
+	for i, k := range run {
+		l := firstLines[i]
+		if (k.Size >= 0 && l.Size != k.Size) || len(l.Head) < len(k.Head) || l.Head[:len(k.Head)] != k.Head {
+			return false
+		}
+	}
+	return true
 }
 
 // FindGap finds a gap's missing lines in a log without timestamps: the

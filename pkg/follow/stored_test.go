@@ -29,6 +29,8 @@ func TestFindRunAndGapInAStoredLog(t *testing.T) {
 		{"a repeated line alone is ambiguous", keys("hb"), []Place{{Offset: 9, Line: 4}, {Offset: 14, Line: 6}}, nil, Span{}, false},
 		{"with the line before it, it is not", keys("d", "hb"), []Place{{Offset: 14, Line: 6}}, nil, Span{}, false},
 		{"absent", keys("x"), nil, nil, Span{}, false},
+		{"the log begins inside the run", keys("x", "y", "a", "b"), []Place{{Offset: 4, Line: 2}}, nil, Span{}, false},
+		{"the log begins with the run's last line", keys("x", "y", "z", "a"), []Place{{Offset: 2, Line: 1}}, nil, Span{}, false},
 		{"a long line by its head and length", keys("f", long), []Place{{Offset: int64(18 + len(long) + 1), Line: 9}}, nil, Span{}, false},
 		{"a gap of four lines", keys("c"), nil, &keys("f")[0], Span{Offset: 6, Lines: 4}, true},
 		{"the last occurrence of the run before the next line", keys("hb"), nil, &keys("e")[0], Span{Offset: 14, Lines: 0}, true},
@@ -38,7 +40,10 @@ func TestFindRunAndGapInAStoredLog(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.gap == nil {
-				got, err := FindRun(strings.NewReader(stored), tt.run, 3)
+				got, end, err := FindRun(strings.NewReader(stored), tt.run, 3)
+				if len(got) < 3 && end != (Place{Offset: int64(len(stored)), Line: 11}) {
+					t.Fatalf("FindRun's end = %+v", end)
+				}
 				if err != nil || len(got) != len(tt.want) {
 					t.Fatalf("FindRun = %+v, %v; want %+v", got, err, tt.want)
 				}
