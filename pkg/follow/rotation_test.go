@@ -47,14 +47,14 @@ func TestAnUnbrokenFollowThroughManyRotationsPrintsEveryLineOnce(t *testing.T) {
 	// The kubelet ends the stream once the container exited and the file
 	// is drained; the end grace only covers a stream that never ends, so
 	// a long one keeps a busy machine's pauses from cutting this one.
-	l := newKubeletLog(t, kubeletlog.Policy{MaxSize: 200 << 10, MaxFiles: 5, MaxWait: time.Minute})
+	l := newKubeletLog(t, kubeletlog.Policy{MaxSize: 200 << 10, MaxFiles: 5, MaxWait: 10 * time.Minute})
 	start := time.Now().Add(-time.Minute)
 	var want strings.Builder
 	ended := make(chan struct{})
 	var out syncBuffer
 	fl := New(l.Open, &out, quick(Options{EndGrace: 10 * time.Second, Coalesce: -1})) // a pipe returns a write per read
 	done := make(chan error, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 	go func() { done <- fl.Run(ctx, ended) }()
 	for i := 0; i < total; i += batch {
@@ -68,7 +68,7 @@ func TestAnUnbrokenFollowThroughManyRotationsPrintsEveryLineOnce(t *testing.T) {
 	// still in a rotated file when it exits ends there, and the rest is
 	// read from the current file (a gap may be reported then: see
 	// docs/reliability.md).
-	waitLong(t, time.Minute, "every line", func() bool { return strings.Count(out.String(), "\n") == total })
+	waitLong(t, 10*time.Minute, "every line", func() bool { return strings.Count(out.String(), "\n") == total })
 	l.Exit()
 	close(ended)
 	if err := <-done; err != nil {
