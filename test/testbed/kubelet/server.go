@@ -106,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 			ClientCAs:    pool,
 			MinVersion:   tls.VersionTLS12,
 		},
-		pods:    newPodTracker(),
+		pods:     newPodTracker(),
 		conns:    map[net.Conn]int{},
 		streams:  map[*stream]struct{}{},
 		rotators: map[string]*kubeletlog.Rotator{},
