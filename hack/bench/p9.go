@@ -35,12 +35,12 @@ func registerP9Flags(o *p9Options) {
 type p9Run struct {
 	name, tool string
 	rotate     bool
-	res       procResult
-	err       error
-	lines     int64 // written
-	text      int64 // printed bytes expected
-	rotations int
-	check     seqCheck
+	res        procResult
+	err        error
+	lines      int64 // written
+	text       int64 // printed bytes expected
+	rotations  int
+	check      seqCheck
 }
 
 // p9Result is what P9 measured.
