@@ -1,24 +1,24 @@
 package kubelet
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
-	crilogs "k8s.io/cri-client/pkg/logs"
-
 	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
-	"github.com/druid-logs/kubectl-druid-logs/test/kubeletlog"
 )
 
 // pollInterval is how often a follow stream looks for new data or the container's termination.
 const pollInterval = 20 * time.Millisecond
+
+// readChunk is how much of the file a stream reads at a time.
+const readChunk = 256 << 10
 
 // logOptions are the query parameters of GET /containerLogs/NS/POD/CONTAINER.
 type logOptions struct {
@@ -77,94 +77,96 @@ func parseLogOptions(r *http.Request) (logOptions, error) {
 	return o, nil
 }
 
-// streamLog serves the CRI file at path to w for opts through the kubelet's own reader, ReadLogs
-// of k8s.io/cri-client pkg/logs, flushing after every write as the kubelet's flushwriter does.
-// Without follow it reads the file once. With follow it keeps reading as the file grows, reopens
-// NAME.log when the log is rotated (package kubeletlog), never writes an incomplete last record,
-// and once done() reports the container terminated (ReadLogs asks the runtime's ContainerStatus,
-// answered here from done) reads to the end once more and returns. A follow stream also returns
-// when ctx ends or st is ended (EndStreamsCleanly), and sends nothing while st is held
-// (HoldStreams). A follow request for a file that does not exist yet waits for it.
+// streamLog writes the CRI file at path to w as the kubelet does for opts (package crilog
+// reproduces its reader). Without follow it reads the file once, writing an incomplete last
+// record as it is. With follow it keeps reading as the file grows and never writes an incomplete
+// last record; once done() reports the container terminated it reads to the end once more and
+// returns. A follow stream also returns when ctx ends or st is ended (EndStreamsCleanly), and
+// reads nothing while st is held (HoldStreams). flush sends what was written.
 func streamLog(ctx context.Context, path string, opts crilog.Options, w io.Writer, flush func(), done func() bool, st *stream) error {
 	if st == nil {
 		st = newStream()
 	}
-	if opts.Follow {
-		f, err := openLog(ctx, path, opts.Follow, done, st)
-		if f == nil || err != nil {
+	f, err := openLog(ctx, path, opts.Follow, done, st)
+	if f == nil || err != nil {
+		return err
+	}
+	defer f.Close()
+	start := int64(0)
+	if opts.TailLines != nil {
+		data, err := io.ReadAll(f)
+		if err != nil {
 			return err
 		}
-		_ = f.Close()
+		start = crilog.TailStart(data, *opts.TailLines)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-st.end:
-			cancel()
-		case <-ctx.Done():
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(stampWriter{w, st}, 64<<10)
+	r := crilog.NewReader(opts)
+	buf := make([]byte, readChunk)
+	// drain feeds the reader what the file holds now; stop says the response is complete.
+	drain := func() (stop bool, err error) {
+		defer func() {
+			if ferr := bw.Flush(); err == nil && ferr != nil {
+				stop, err = true, ferr
+			}
+			flush()
+		}()
+		for {
+			n, rerr := f.Read(buf)
+			if n > 0 {
+				if ferr := r.Feed(buf[:n], bw); ferr != nil {
+					if ferr == io.EOF || errors.Is(ferr, crilog.ErrLimit) {
+						return true, nil
+					}
+					return true, ferr
+				}
+			}
+			if rerr == io.EOF {
+				return false, nil
+			}
+			if rerr != nil {
+				return true, rerr
+			}
 		}
-	}()
-	sw := &sendWriter{st: st, w: w, flush: flush, ctx: ctx}
-	ko := &crilogs.LogOptions{TailLines: opts.TailLines, LimitBytes: opts.LimitBytes, Since: opts.Since, Follow: opts.Follow, Timestamp: opts.Timestamps}
-	rt := &kubeletlog.Runtime{Running: func(string) bool {
-		st.sentOnce() // ReadLogs asks only once it has read the file to its end and waits
-		return !done()
-	}}
-	err := crilogs.ReadLogs(ctx, path, "containerd://"+filepath.Base(path), ko, rt, sw, sw)
-	if st.isHeld() {
-		// A stalled proxy: the stream stays open, whatever the container does, until ended.
-		select {
-		case <-st.end:
-		case <-ctx.Done():
+	}
+	if !opts.Follow {
+		if stop, err := drain(); stop || err != nil {
+			return err
 		}
-		return nil
+		err := r.Finish(bw)
+		if errors.Is(err, crilog.ErrLimit) {
+			err = nil
+		}
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
+		}
+		flush()
+		return err
 	}
-	if sw.stopped || ctx.Err() != nil {
-		return nil // ended by EndStreamsCleanly or the client
-	}
-	return err
-}
-
-// errEnded stops ReadLogs when a stream is ended or held to its end.
-var errEnded = errors.New("log stream ended")
-
-// sendWriter is ReadLogs' output: it sends and flushes each write, waits while the stream is
-// held, stops once the stream is ended, and notes when it last sent (for the idle cut).
-type sendWriter struct {
-	st      *stream
-	w       io.Writer
-	flush   func()
-	ctx     context.Context
-	stopped bool
-}
-
-func (sw *sendWriter) Write(p []byte) (int, error) {
-	st := sw.st
-	st.mu.Lock()
-	if st.held {
+	sent := st.sentOnce
+	for first := true; ; first = false {
+		if !first && !st.wait(ctx) {
+			return nil
+		}
+		// Holding the stream's lock while reading lets HoldStreams return only once no read is
+		// under way: what is appended after it is not sent.
+		st.mu.Lock()
+		if st.held {
+			st.mu.Unlock()
+			sent()
+			continue // a stalled proxy: the stream stays open and sends nothing
+		}
+		finishing := done() // the kubelet reads to the end once more after the container stopped
+		stop, err := drain()
 		st.mu.Unlock()
-		select {
-		case <-st.end:
-		case <-sw.ctx.Done():
+		sent()
+		if stop || err != nil || finishing {
+			return err
 		}
-		sw.stopped = true
-		return 0, errEnded
 	}
-	select {
-	case <-st.end:
-		st.mu.Unlock()
-		sw.stopped = true
-		return 0, errEnded
-	default:
-	}
-	n, err := sw.w.Write(p)
-	if err == nil {
-		sw.flush()
-	}
-	st.lastSent.Store(time.Now().UnixNano())
-	st.mu.Unlock()
-	return n, err
 }
 
 // openLog opens the log file. A follow request for a running container that has not written
@@ -183,4 +185,15 @@ func openLog(ctx context.Context, path string, follow bool, done func() bool, st
 			return nil, nil
 		}
 	}
+}
+
+// stampWriter notes when its stream last sent (for the idle cut).
+type stampWriter struct {
+	w  io.Writer
+	st *stream
+}
+
+func (s stampWriter) Write(p []byte) (int, error) {
+	s.st.lastSent.Store(time.Now().UnixNano())
+	return s.w.Write(p)
 }

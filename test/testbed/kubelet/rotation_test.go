@@ -30,7 +30,7 @@ func TestRotatedLogIsFollowedAcrossRotations(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go srv.rotateLoop(ctx)
-	f := startFollow(t, srv, path, crilog.Options{})
+	f := startFollowWith(t, readLogsStream, srv, path, crilog.Options{})
 	var want strings.Builder
 	for i := range 20 {
 		var recs []crilog.Record
@@ -70,9 +70,11 @@ func TestIdleCutEndsASilentStream(t *testing.T) {
 	srv := &Server{streams: map[*stream]struct{}{}}
 	path := writeLog(t, fixture(false))
 	srv.SetIdleCut(300*time.Millisecond, false)
-	f := startFollow(t, srv, path, crilog.Options{})
-	go srv.watchIdle(context.Background(), f.st, nil)
-	f.ended(t, "one\ntwo\nAAAABBBBCC\noops\n")
+	for _, rd := range readers {
+		f := startFollowWith(t, rd.serve, srv, path, crilog.Options{})
+		go srv.watchIdle(context.Background(), f.st, nil)
+		f.ended(t, "one\ntwo\nAAAABBBBCC\noops\n")
+	}
 }
 
 func waitFor(t *testing.T, ok func() bool) {

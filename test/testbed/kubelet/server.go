@@ -9,11 +9,13 @@
 // as terminated when its containerStatuses[].state.terminated is set or the pod is gone. A marker
 // file LOGS/NS/POD/CONTAINER.terminated has the same effect (for use without an API server).
 //
-// The logs are read by the kubelet's own reader, ReadLogs of k8s.io/cri-client pkg/logs, with a
-// fake runtime answering ContainerStatus from the container's state: tailLines counts CRI records,
+// The logs are read as the kubelet's own reader reads them: tailLines counts CRI records,
 // sinceTime applies per record, a timestamp prefixes only a line's start, a follow stream never
 // sends an incomplete last record and, once the container is terminated, reads to the end once
-// more and ends.
+// more and ends. A rotating log is served by that reader itself, ReadLogs of k8s.io/cri-client
+// pkg/logs, with a fake runtime answering ContainerStatus from the container's state; the others
+// by package crilog, its byte-for-byte reproduction, which polls instead of taking one inotify
+// instance per stream (128 per user by default, shared by every bed on the machine).
 //
 // Rotation (rotation.go): a container whose LOGS/NS/POD/CONTAINER.rotation file holds a policy
 // (WritePolicy) has its log rotated while it runs as the kubelet's container log manager does
@@ -260,7 +262,11 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	flush := func() { _ = rc.Flush() }
 	flush()
-	if err := streamLog(r.Context(), path, opts.cri, w, flush, terminated, st); err != nil && !errors.Is(err, os.ErrNotExist) {
+	serve := streamLog
+	if _, err := os.Stat(filepath.Join(dir, container+policySuffix)); err == nil && !opts.previous {
+		serve = readLogsStream // a rotating log: the kubelet's own reader, which follows rotations
+	}
+	if err := serve(r.Context(), path, opts.cri, w, flush, terminated, st); err != nil && !errors.Is(err, os.ErrNotExist) {
 		log.Printf("log stream %s/%s/%s: %v", ns, pod, container, err)
 	}
 }
