@@ -28,11 +28,15 @@ type gapStory struct {
 	before, rotated, newest []string
 }
 
-func startGapStory(t *testing.T, ns, id string, args ...string) *gapStory {
+func startGapStory(t *testing.T, sim *overlordsim.Sim, ns, id string, args ...string) *gapStory {
 	t.Helper()
 	s := &gapStory{before: numbered("gap", 0, 20)}
 	s.task = runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: id, Type: "index_kafka",
 		LogRotation: &kubeletlog.Policy{MaxSize: 64 << 10, MaxFiles: 5}}, s.before...)
+	if sim != nil { // the Overlord knows the task as running in its pod
+		sim.Put(overlordsim.NewTask(id, "index_kafka", "wikipedia", time.Now()))
+		sim.Start(id, "10.0.0.9", s.task.PodName())
+	}
 	s.p = startPlugin(t, append([]string{"follow", id, "-n", ns}, args...)...)
 	if strings.Contains(strings.Join(args, " "), "json") {
 		for range s.before { // one JSON object per line
@@ -97,7 +101,7 @@ func parseJSONOutput(t *testing.T, stdout string) jsonOutput {
 func TestResumeIntoARotatedLogWarnsOfTheGap(t *testing.T) {
 	t.Run("text", func(t *testing.T) {
 		ns := newNamespace(t)
-		s := startGapStory(t, ns, "index_kafka_gap_text_abcdefgh")
+		s := startGapStory(t, nil, ns, "index_kafka_gap_text_abcdefgh")
 		awaitPrinted(t, s.p, 30*time.Second, s.newest...)
 		must(t, s.task.Succeed(testCtx(t)))
 		r := s.p.wait(t, time.Minute)
@@ -109,7 +113,7 @@ func TestResumeIntoARotatedLogWarnsOfTheGap(t *testing.T) {
 	})
 	t.Run("json", func(t *testing.T) {
 		ns := newNamespace(t)
-		s := startGapStory(t, ns, "index_kafka_gap_json_abcdefgh", "-o", "json")
+		s := startGapStory(t, nil, ns, "index_kafka_gap_json_abcdefgh", "-o", "json")
 		time.Sleep(3 * time.Second) // the resume; the final comparison judges what was printed
 		must(t, s.task.Succeed(testCtx(t)))
 		r := s.p.wait(t, time.Minute)
@@ -141,13 +145,11 @@ func TestRotationGapIsBackfilledFromTaskLogStorage(t *testing.T) {
 			id := "index_kafka_gap_fill_" + format + "_abcdefgh"
 			sim := overlordsim.New(overlordsim.Config{})
 			url := overlordsim.Serve(t, sim)
-			sim.Put(overlordsim.NewTask(id, "index_kafka", "wikipedia", time.Now()))
 			args := []string{"--overlord", url}
 			if format == "json" {
 				args = append(args, "-o", "json")
 			}
-			s := startGapStory(t, ns, id, args...)
-			sim.Start(id, "10.0.0.9", s.task.PodName())
+			s := startGapStory(t, sim, ns, id, args...)
 			time.Sleep(3 * time.Second) // the resume
 			all := append(append(append([]string{}, s.before...), s.rotated...), s.newest...)
 			sim.SetLog(id, []byte(strings.Join(all, "\n")+"\n"))
