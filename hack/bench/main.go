@@ -14,7 +14,7 @@
 //	P9 500 MB written live through log rotation at 1 MiB: lines lost and repeated, CPU and wall,
 //	   beside kubectl logs -f and the plugin without rotation (p9.go).
 //
-// It prints the results and writes them as markdown between the bench markers of README.md.
+// It prints the results and writes them as markdown between the bench markers of docs/performance.md.
 //
 //	go run ./hack/bench -plugin bin/kubectl-druid_logs
 //
@@ -74,7 +74,7 @@ type bench struct {
 func main() {
 	var o options
 	flag.StringVar(&o.plugin, "plugin", "bin/kubectl-druid_logs", "the plugin binary to measure")
-	flag.StringVar(&o.readme, "readme", "README.md", "README to write the results into, between the bench markers (empty: do not write)")
+	flag.StringVar(&o.readme, "readme", "docs/performance.md", "page to write the results into, between the bench markers (empty: do not write)")
 	flag.StringVar(&o.toolsDir, "tools-dir", defaultToolsDir(), "where stern is built (outside the repository)")
 	flag.StringVar(&o.baseline, "baseline", "", "another plugin binary to measure beside -plugin in P1 and P2 (an A/B of two builds; the README is not written)")
 	flag.StringVar(&o.only, "only", "", "comma-separated subset of P1,P2,P4,P5,P6,P7,P8,P9 (development; the README is not written)")
