@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/test/kubeletlog"
@@ -259,4 +261,17 @@ func (r *results) mdP9(p printer) {
 			run.check.repeated, w, mb(run.text)/w, run.res.cpu().Seconds(), float64(run.res.maxRSSKB)/1024)
 	}
 	p("")
+}
+
+// runsAny reports whether -only (empty: every phase) selects one of phases.
+func runsAny(only string, phases ...string) bool {
+	if only == "" {
+		return true
+	}
+	for _, ph := range strings.Split(strings.ToUpper(only), ",") {
+		if slices.Contains(phases, strings.TrimSpace(ph)) {
+			return true
+		}
+	}
+	return false
 }

@@ -51,3 +51,14 @@ func TestP9LinesAreStampedDruidLines(t *testing.T) {
 		}
 	}
 }
+
+func TestRunsAny(t *testing.T) {
+	for _, c := range []struct {
+		only string
+		want bool
+	}{{"", true}, {"P9", false}, {"p2,P9", true}, {" P6 ", true}, {"P4,P5", false}} {
+		if got := runsAny(c.only, "P1", "P2", "P6"); got != c.want {
+			t.Errorf("runsAny(%q) = %v", c.only, got)
+		}
+	}
+}
