@@ -10,7 +10,9 @@
 //	P5 check on a healthy and a broken task, version start-up, binary sizes;
 //	P6 following 50 RUNNING tasks of one datasource against stern following them by label (p6.go);
 //	P7 P1 at a distance: through a delay proxy at 0, 10 and 25 ms RTT (p7.go, delayproxy.go);
-//	P8 check at 25 ms RTT beside the kubectl commands that collect the same facts (p7.go).
+//	P8 check at 25 ms RTT beside the kubectl commands that collect the same facts (p7.go);
+//	P9 500 MB written live through log rotation at 1 MiB: lines lost and repeated, CPU and wall,
+//	   beside kubectl logs -f and the plugin without rotation (p9.go).
 //
 // It prints the results and writes them as markdown between the bench markers of docs/performance.md.
 //
@@ -54,6 +56,7 @@ type options struct {
 	keep, profileSmall             bool
 	portOffset                     int
 	p6Options
+	p9Options
 }
 
 // bench is one session.
@@ -74,7 +77,7 @@ func main() {
 	flag.StringVar(&o.readme, "readme", "docs/performance.md", "page to write the results into, between the bench markers (empty: do not write)")
 	flag.StringVar(&o.toolsDir, "tools-dir", defaultToolsDir(), "where stern is built (outside the repository)")
 	flag.StringVar(&o.baseline, "baseline", "", "another plugin binary to measure beside -plugin in P1 and P2 (an A/B of two builds; the README is not written)")
-	flag.StringVar(&o.only, "only", "", "comma-separated subset of P1,P2,P4,P5,P6,P7,P8 (development; the README is not written)")
+	flag.StringVar(&o.only, "only", "", "comma-separated subset of P1,P2,P4,P5,P6,P7,P8,P9 (development; the README is not written)")
 	flag.IntVar(&o.runs, "runs", 15, "runs of each command for P1, P5, P7 and P8")
 	flag.IntVar(&o.p2Runs, "p2-runs", 5, "runs of each command for P2/P3 (each streams the whole log)")
 	flag.IntVar(&o.p4Runs, "p4-runs", 3, "runs of each command for P4")
@@ -86,6 +89,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the test bed and the work directory")
 	flag.IntVar(&o.portOffset, "port-offset", portOffset, "added to the test bed's default ports (another bed may use the default)")
 	registerP6Flags(&o.p6Options)
+	registerP9Flags(&o.p9Options)
 	flag.Parse()
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -122,7 +126,7 @@ func (b *bench) run() (code int) {
 		}
 		return 0
 	}
-	phases := map[string]bool{"P1": true, "P2": true, "P4": true, "P5": true, "P6": true, "P7": true, "P8": true}
+	phases := map[string]bool{"P1": true, "P2": true, "P4": true, "P5": true, "P6": true, "P7": true, "P8": true, "P9": true}
 	if b.opts.only != "" {
 		clear(phases)
 		for _, ph := range strings.Split(strings.ToUpper(b.opts.only), ",") {
@@ -134,7 +138,7 @@ func (b *bench) run() (code int) {
 	for _, ph := range []struct {
 		name string
 		fn   func()
-	}{{"P1", b.p1}, {"P7", b.p7}, {"P8", b.p8}, {"P5", b.p5}, {"P2", b.p2}, {"P6", b.p6}, {"P4", b.p4}} {
+	}{{"P1", b.p1}, {"P7", b.p7}, {"P8", b.p8}, {"P5", b.p5}, {"P2", b.p2}, {"P9", b.p9}, {"P6", b.p6}, {"P4", b.p4}} {
 		if phases[ph.name] && b.ctx.Err() == nil {
 			t := time.Now()
 			logf("%s: start", ph.name)
@@ -185,8 +189,10 @@ func (b *bench) setup() {
 		}
 		b.tools.baseline = o.baseline
 	}
-	if b.tools.stern, err = ensureStern(b.ctx, o.toolsDir); err != nil {
-		b.fatalf("%v", err)
+	if runsAny(o.only, "P1", "P2", "P6") { // stern is built from source the first time: minutes
+		if b.tools.stern, err = ensureStern(b.ctx, o.toolsDir); err != nil {
+			b.fatalf("%v", err)
+		}
 	}
 	if b.tools.curl, err = exec.LookPath("curl"); err != nil {
 		b.fatalf("curl not found (apt-get install curl): %v", err)

@@ -27,6 +27,8 @@ type procSpec struct {
 	onFirstByte func()
 	// timeout kills the child after this long (default 2 minutes).
 	timeout time.Duration
+	// sink, if set, receives every stdout byte (P9 checks the lines).
+	sink io.Writer
 }
 
 // procResult is what one run measured. Durations count from just before fork/exec.
@@ -120,6 +122,9 @@ func runProc(spec procSpec) (procResult, error) {
 				}
 			}
 			res.bytes += int64(n)
+			if spec.sink != nil {
+				_, _ = spec.sink.Write(buf[:n])
+			}
 			if spec.killAtBytes <= 0 || res.bytes <= spec.killAtBytes || res.lastByte == 0 {
 				res.lastByte = now
 			}

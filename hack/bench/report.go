@@ -22,6 +22,7 @@ type results struct {
 	p4         map[p4Key]*p4Result
 	p6         *p6Result
 	p7         *p7Result
+	p9         *p9Result
 	p8         series
 	ran        map[string]bool // phases that ran; nil: all
 	sizes      map[string]int64
@@ -97,6 +98,7 @@ func (r *results) markdown() string {
 	r.mdP6(p)
 	r.mdP7(p)
 	r.mdP8(p)
+	r.mdP9(p)
 	r.mdBudgets(p)
 	r.mdCommands(p)
 	return b.String()

@@ -4,9 +4,11 @@
 // caches outside the repository:
 //
 //   - NodeKWOK ("kwok-endless"): logs served by KWOK from Logs objects; a follow stream never ends.
-//   - NodeKubelet ("kubelet-ending"): logs served by the test kubelet (package kubelet); a follow
-//     stream ends once the container is terminated, and faults can be injected (CutStreams,
-//     HoldStreams, EndStreamsCleanly, StopLogServer, StartLogServer).
+//   - NodeKubelet ("kubelet-ending"): logs served by the test kubelet (package kubelet) through
+//     the kubelet's own reader; a follow stream ends once the container is terminated, a task's
+//     log can be rotated as the kubelet rotates it (TaskSpec.LogRotation), and faults can be
+//     injected (CutStreams, HoldStreams, EndStreamsCleanly, SetIdleCut, StopLogServer,
+//     StartLogServer). TokenUser gives a kubeconfig whose token file can be replaced mid-follow.
 //
 // CreateTask simulates Druid's Kubernetes task runner (Job names, labels, annotations per release
 // and adapter) and Task drives the peon pod's lifecycle by writing its status. StartSupervisor

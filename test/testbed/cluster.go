@@ -133,6 +133,15 @@ func (c *Cluster) controlCount(cmd, prefix string) (int, error) {
 	return strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(out), prefix))
 }
 
+// SetIdleCut makes the test kubelet end every follow stream, open or to come, that has sent
+// nothing for after, as an idle timeout does (a load balancer's, the kubelet's
+// streaming-connection-idle-timeout): abrupt closes its TCP connection, else the response ends
+// normally. Zero turns it off (a bed is shared: turn it off when done).
+func (c *Cluster) SetIdleCut(after time.Duration, abrupt bool) error {
+	_, err := c.control(http.MethodPost, fmt.Sprintf("idle?after=%s&abrupt=%t", after, abrupt))
+	return err
+}
+
 // StopLogServer stops the test kubelet's log server: open streams are cut, new connections refused.
 func (c *Cluster) StopLogServer() error { _, err := c.control(http.MethodPost, "stop"); return err }
 

@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/testbed/kubelet"
 )
 
 // DefaultTimeout bounds each wait of the Task methods.
@@ -79,6 +81,11 @@ func (t *Task) SetRunning(ctx context.Context) error {
 		return err
 	}
 	_ = f.Close()
+	if r := t.Spec.LogRotation; r != nil && t.Spec.Node == NodeKubelet {
+		if err := kubelet.WritePolicy(t.LogPath(), *r); err != nil {
+			return err
+		}
+	}
 	if t.Spec.Node == NodeKWOK {
 		if err := t.createKWOKLogs(ctx, pod); err != nil {
 			return err

@@ -2,12 +2,14 @@ package testbed
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
+	"github.com/druid-logs/kubectl-druid-logs/test/kubeletlog"
 )
 
 // AppendLog appends lines to the container's log as stdout F records (one record per line, no
@@ -56,21 +58,25 @@ func (t *Task) appendLines(path string, ts time.Time, lines []string) error {
 	return t.appendBytes(path, crilog.Encode(recs...))
 }
 
-// appendBytes appends data to the file at path in one write, as a runtime appends.
+// appendBytes appends data to the file at path in one write, as a runtime appends, under the lock
+// the test kubelet's log rotation takes (kubeletlog.AppendFile).
 func (t *Task) appendBytes(path string, data []byte) error {
 	if t.PodName() == "" {
 		return fmt.Errorf("testbed: pod of %s not known yet (call Pod or SetRunning first)", t.JobName)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
+	return kubeletlog.AppendFile(path, data)
 }
+
+// LogRotations returns how many times the test kubelet rotated the container's log
+// (TaskSpec.LogRotation).
+func (t *Task) LogRotations() (int, error) {
+	out, err := t.cluster.control(http.MethodGet, "rotations?log="+url.QueryEscape(t.Spec.Namespace+"/"+t.PodName()+"/"+t.Spec.ContainerName))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(out))
+}
+
+// WholeLog returns the container's log as the node still keeps it: the rotated files
+// (decompressed) and the current one, oldest first, CRI records included.
+func (t *Task) WholeLog() ([]byte, error) { return kubeletlog.ReadAll(t.LogPath()) }

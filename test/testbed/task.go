@@ -16,6 +16,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/kubeletlog"
 )
 
 // Druid task runner adapters (druid.indexer.runner.k8s.adapter.type).
@@ -47,6 +49,10 @@ type TaskSpec struct {
 	Unschedulable bool
 	// Labels and Annotations are druid.indexer.runner.labels / .annotations.
 	Labels, Annotations map[string]string
+	// LogRotation, on NodeKubelet, makes the test kubelet rotate the container's log while it
+	// runs as the kubelet does with containerLogMaxSize and containerLogMaxFiles (MaxSize 64 KiB
+	// keeps tests fast; see package kubeletlog). Nil: never rotated.
+	LogRotation *kubeletlog.Policy
 }
 
 // Task is a simulated Druid peon: its Job exists; its pod is driven by the methods of Task.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,10 +17,23 @@ type stream struct {
 	once sync.Once
 	sent chan struct{} // closed once the file as it was at the start has been sent
 	gone chan struct{} // closed when the handler has returned
+
+	sentOnce func()       // closes sent
+	lastSent atomic.Int64 // when the stream last sent (UnixNano), for the idle cut
 }
 
 func newStream() *stream {
-	return &stream{end: make(chan struct{}), sent: make(chan struct{}), gone: make(chan struct{})}
+	st := &stream{end: make(chan struct{}), sent: make(chan struct{}), gone: make(chan struct{})}
+	st.sentOnce = sync.OnceFunc(func() { close(st.sent) })
+	st.lastSent.Store(time.Now().UnixNano())
+	return st
+}
+
+// isHeld reports whether HoldStreams held the stream.
+func (st *stream) isHeld() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.held
 }
 
 // finish ends the stream cleanly at its next step (EndStreamsCleanly).
@@ -111,14 +125,7 @@ func (s *Server) CutStreams() int {
 	defer s.mu.Unlock()
 	n := 0
 	for c, k := range s.conns {
-		raw := c
-		if tc, ok := c.(*tls.Conn); ok {
-			raw = tc.NetConn()
-		}
-		if tcp, ok := raw.(*net.TCPConn); ok {
-			_ = tcp.SetLinger(0)
-		}
-		_ = raw.Close()
+		closeAbruptly(c)
 		delete(s.conns, c)
 		n += k
 	}
@@ -134,4 +141,64 @@ func (s *Server) OpenStreams() int {
 		n += k
 	}
 	return n
+}
+
+// idleCut is the SetIdleCut setting.
+type idleCut struct {
+	after  atomic.Int64 // nanoseconds; 0: off
+	abrupt atomic.Bool
+}
+
+// SetIdleCut makes every follow stream, open or to come, end once it has sent nothing for after,
+// as an idle timeout does (the kubelet's streaming-connection-idle-timeout, a load balancer's idle
+// timeout): with abrupt its TCP connection is closed (RST), else the response ends normally (the
+// client sees a clean EOF). Zero turns it off.
+func (s *Server) SetIdleCut(after time.Duration, abrupt bool) {
+	s.idle.abrupt.Store(abrupt)
+	s.idle.after.Store(int64(after))
+}
+
+// watchIdle ends st when the idle cut says so; c is the stream's connection (nil in unit tests).
+func (s *Server) watchIdle(ctx context.Context, st *stream, c net.Conn) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-st.gone:
+			return
+		case <-t.C:
+		}
+		after := time.Duration(s.idle.after.Load())
+		if after <= 0 || time.Since(time.Unix(0, st.lastSent.Load())) < after {
+			continue
+		}
+		if s.idle.abrupt.Load() && c != nil {
+			s.cutConn(c)
+		} else {
+			st.finish()
+		}
+		return
+	}
+}
+
+// cutConn closes one connection abruptly.
+func (s *Server) cutConn(c net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	closeAbruptly(c)
+	delete(s.conns, c)
+}
+
+// closeAbruptly closes c with no TLS close_notify and no final chunk, RST via SO_LINGER 0.
+func closeAbruptly(c net.Conn) {
+	raw := c
+	if tc, ok := c.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	if tcp, ok := raw.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = raw.Close()
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/test/crilog"
@@ -104,7 +103,7 @@ func streamLog(ctx context.Context, path string, opts crilog.Options, w io.Write
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := bufio.NewWriterSize(stampWriter{w, st}, 64<<10)
 	r := crilog.NewReader(opts)
 	buf := make([]byte, readChunk)
 	// drain feeds the reader what the file holds now; stop says the response is complete.
@@ -147,7 +146,7 @@ func streamLog(ctx context.Context, path string, opts crilog.Options, w io.Write
 		flush()
 		return err
 	}
-	sent := sync.OnceFunc(func() { close(st.sent) })
+	sent := st.sentOnce
 	for first := true; ; first = false {
 		if !first && !st.wait(ctx) {
 			return nil
@@ -186,4 +185,15 @@ func openLog(ctx context.Context, path string, follow bool, done func() bool, st
 			return nil, nil
 		}
 	}
+}
+
+// stampWriter notes when its stream last sent (for the idle cut).
+type stampWriter struct {
+	w  io.Writer
+	st *stream
+}
+
+func (s stampWriter) Write(p []byte) (int, error) {
+	s.st.lastSent.Store(time.Now().UnixNano())
+	return s.w.Write(p)
 }

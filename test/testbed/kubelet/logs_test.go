@@ -3,6 +3,7 @@ package kubelet
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -78,16 +79,18 @@ func TestNonFollowReadsLikeTheKubelet(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			data := fixture(c.incomplete)
-			var got bytes.Buffer
-			err := streamLog(context.Background(), writeLog(t, data), c.opts, &got, func() {}, func() bool { return true }, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.String() != c.want {
-				t.Errorf("got %q, want %q", got.String(), c.want)
-			}
-			if want := crilog.Read(data, c.opts); !bytes.Equal(got.Bytes(), want) {
-				t.Errorf("differs from crilog.Read: %q", want)
+			for _, rd := range readers {
+				var got bytes.Buffer
+				err := rd.serve(context.Background(), writeLog(t, data), c.opts, &got, func() {}, func() bool { return true }, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.String() != c.want {
+					t.Errorf("%s: got %q, want %q", rd.name, got.String(), c.want)
+				}
+				if want := crilog.Read(data, c.opts); !bytes.Equal(got.Bytes(), want) {
+					t.Errorf("%s: differs from crilog.Read: %q", rd.name, want)
+				}
 			}
 		})
 	}
@@ -119,9 +122,24 @@ type following struct {
 	st         *stream
 }
 
-// startFollow starts a follow stream and waits until it has sent the file as it is (unless the
-// file does not exist yet).
+// serveFunc is streamLog or readLogsStream.
+type serveFunc func(ctx context.Context, path string, opts crilog.Options, w io.Writer, flush func(), done func() bool, st *stream) error
+
+// readers are the two ways the server reads a log: both must answer alike.
+var readers = []struct {
+	name  string
+	serve serveFunc
+}{{"crilog", streamLog}, {"ReadLogs", readLogsStream}}
+
+// startFollow starts a follow stream served by streamLog and waits until it has sent the file as
+// it is (unless the file does not exist yet).
 func startFollow(t *testing.T, srv *Server, path string, opts crilog.Options) *following {
+	t.Helper()
+	return startFollowWith(t, streamLog, srv, path, opts)
+}
+
+// startFollowWith is startFollow served by serve.
+func startFollowWith(t *testing.T, serve serveFunc, srv *Server, path string, opts crilog.Options) *following {
 	t.Helper()
 	opts.Follow = true
 	f := &following{terminated: make(chan struct{}), errc: make(chan error, 1), st: srv.addStream()}
@@ -135,7 +153,7 @@ func startFollow(t *testing.T, srv *Server, path string, opts crilog.Options) *f
 	}
 	go func() {
 		defer srv.removeStream(f.st)
-		f.errc <- streamLog(context.Background(), path, opts, &f.out, func() {}, done, f.st)
+		f.errc <- serve(context.Background(), path, opts, &f.out, func() {}, done, f.st)
 	}()
 	t.Cleanup(func() { f.st.finish() })
 	if _, err := os.Stat(path); err != nil {
@@ -143,8 +161,8 @@ func startFollow(t *testing.T, srv *Server, path string, opts crilog.Options) *f
 	}
 	select { // what is appended from now on is new to the stream
 	case <-f.st.sent:
-	case <-f.errc:
-		t.Fatal("the stream ended at once")
+	case err := <-f.errc: // a limit reached: ended before waiting for more
+		f.errc <- err
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stream did not start")
 	}
@@ -224,20 +242,22 @@ func TestFollowReadsLikeTheKubelet(t *testing.T) {
 			"2026-01-01T00:00:03.000000000Z PPPPQQ\n"},
 		{"limitBytes ends the stream", crilog.Options{LimitBytes: i64(10)}, "one\ntwo\nAA", nil, "", nil, "one\ntwo\nAA"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			path := writeLog(t, fixture(false))
-			f := startFollow(t, &Server{streams: map[*stream]struct{}{}}, path, c.opts)
-			f.expect(t, c.first)
-			for _, a := range c.add {
-				appendLog(t, path, a)
-			}
-			f.expect(t, c.first+c.after)
-			if c.last != nil {
-				appendLog(t, path, c.last)
-			}
-			close(f.terminated)
-			f.ended(t, c.want)
-		})
+		for _, rd := range readers {
+			t.Run(rd.name+"/"+c.name, func(t *testing.T) {
+				path := writeLog(t, fixture(false))
+				f := startFollowWith(t, rd.serve, &Server{streams: map[*stream]struct{}{}}, path, c.opts)
+				f.expect(t, c.first)
+				for _, a := range c.add {
+					appendLog(t, path, a)
+				}
+				f.expect(t, c.first+c.after)
+				if c.last != nil {
+					appendLog(t, path, c.last)
+				}
+				close(f.terminated)
+				f.ended(t, c.want)
+			})
+		}
 	}
 }
 
@@ -256,38 +276,46 @@ func TestFollowWaitsForTheFile(t *testing.T) {
 }
 
 func TestHoldStreamsSendsNothingMore(t *testing.T) {
-	srv := &Server{streams: map[*stream]struct{}{}}
-	path := writeLog(t, fixture(false))
-	held := startFollow(t, srv, path, crilog.Options{})
-	held.expect(t, "one\ntwo\nAAAABBBBCC\noops\n")
-	if n := srv.HoldStreams(); n != 1 {
-		t.Fatalf("held %d streams, want 1", n)
+	for _, rd := range readers {
+		t.Run(rd.name, func(t *testing.T) {
+			srv := &Server{streams: map[*stream]struct{}{}}
+			path := writeLog(t, fixture(false))
+			held := startFollowWith(t, rd.serve, srv, path, crilog.Options{})
+			held.expect(t, "one\ntwo\nAAAABBBBCC\noops\n")
+			if n := srv.HoldStreams(); n != 1 {
+				t.Fatalf("held %d streams, want 1", n)
+			}
+			appendLog(t, path, crilog.Encode(crilog.Line(crilog.Stdout, "after the hold", 0, at(5000))...))
+			close(held.terminated) // not even the container's end releases a held stream
+			held.stays(t, "one\ntwo\nAAAABBBBCC\noops\n")
+			fresh := startFollowWith(t, rd.serve, srv, path, crilog.Options{TailLines: i64(1)}) // new streams are not held
+			fresh.expect(t, "after the hold\n")
+			if n := srv.EndStreamsCleanly(); n != 2 {
+				t.Fatalf("ended %d streams, want 2", n)
+			}
+			held.ended(t, "one\ntwo\nAAAABBBBCC\noops\n")
+			fresh.ended(t, "after the hold\n")
+		})
 	}
-	appendLog(t, path, crilog.Encode(crilog.Line(crilog.Stdout, "after the hold", 0, at(5000))...))
-	close(held.terminated) // not even the container's end releases a held stream
-	held.stays(t, "one\ntwo\nAAAABBBBCC\noops\n")
-	fresh := startFollow(t, srv, path, crilog.Options{TailLines: i64(1)}) // new streams are not held
-	fresh.expect(t, "after the hold\n")
-	if n := srv.EndStreamsCleanly(); n != 2 {
-		t.Fatalf("ended %d streams, want 2", n)
-	}
-	held.ended(t, "one\ntwo\nAAAABBBBCC\noops\n")
-	fresh.ended(t, "after the hold\n")
 }
 
 func TestEndStreamsCleanlyDoesNotSendTheRest(t *testing.T) {
-	srv := &Server{streams: map[*stream]struct{}{}}
-	path := writeLog(t, fixture(false))
-	f := startFollow(t, srv, path, crilog.Options{})
-	f.expect(t, "one\ntwo\nAAAABBBBCC\noops\n")
-	srv.HoldStreams()
-	appendLog(t, path, crilog.Encode(crilog.Line(crilog.Stdout, "never sent", 0, at(5000))...))
-	if n := srv.EndStreamsCleanly(); n != 1 {
-		t.Fatalf("ended %d streams, want 1", n)
-	}
-	f.ended(t, "one\ntwo\nAAAABBBBCC\noops\n")
-	if srv.EndStreamsCleanly() != 0 || len(srv.openFollowStreams()) != 0 {
-		t.Fatal("an ended stream is still registered")
+	for _, rd := range readers {
+		t.Run(rd.name, func(t *testing.T) {
+			srv := &Server{streams: map[*stream]struct{}{}}
+			path := writeLog(t, fixture(false))
+			f := startFollowWith(t, rd.serve, srv, path, crilog.Options{})
+			f.expect(t, "one\ntwo\nAAAABBBBCC\noops\n")
+			srv.HoldStreams()
+			appendLog(t, path, crilog.Encode(crilog.Line(crilog.Stdout, "never sent", 0, at(5000))...))
+			if n := srv.EndStreamsCleanly(); n != 1 {
+				t.Fatalf("ended %d streams, want 1", n)
+			}
+			f.ended(t, "one\ntwo\nAAAABBBBCC\noops\n")
+			if srv.EndStreamsCleanly() != 0 || len(srv.openFollowStreams()) != 0 {
+				t.Fatal("an ended stream is still registered")
+			}
+		})
 	}
 }
 

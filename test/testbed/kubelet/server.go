@@ -9,15 +9,24 @@
 // as terminated when its containerStatuses[].state.terminated is set or the pod is gone. A marker
 // file LOGS/NS/POD/CONTAINER.terminated has the same effect (for use without an API server).
 //
-// The logs are read as the kubelet's own reader reads them (package crilog): tailLines counts CRI
-// records, sinceTime applies per record, a timestamp prefixes only a line's start, a follow stream
-// never sends an incomplete last record and, once the container is terminated, reads to the end
-// once more and ends.
+// The logs are read as the kubelet's own reader reads them: tailLines counts CRI records,
+// sinceTime applies per record, a timestamp prefixes only a line's start, a follow stream never
+// sends an incomplete last record and, once the container is terminated, reads to the end once
+// more and ends. A rotating log is served by that reader itself, ReadLogs of k8s.io/cri-client
+// pkg/logs, with a fake runtime answering ContainerStatus from the container's state; the others
+// by package crilog, its byte-for-byte reproduction, which polls instead of taking one inotify
+// instance per stream (128 per user by default, shared by every bed on the machine).
+//
+// Rotation (rotation.go): a container whose LOGS/NS/POD/CONTAINER.rotation file holds a policy
+// (WritePolicy) has its log rotated while it runs as the kubelet's container log manager does
+// (package kubeletlog): CONTAINER.log renamed to CONTAINER.log.TS, older ones gzipped, at most
+// MaxFiles kept, a new CONTAINER.log. Follow streams reopen it; new requests read it only.
 //
 // Faults for tests (faults.go): CutStreams closes every open log stream's TCP connection abruptly;
 // HoldStreams makes the open follow streams send nothing more; EndStreamsCleanly ends them now
-// with a normal end of response; Stop closes the listener and all connections; Start listens
-// again on the same address.
+// with a normal end of response; SetIdleCut ends (or cuts) every follow stream that has sent
+// nothing for a while, as an idle timeout does; Stop closes the listener and all connections;
+// Start listens again on the same address.
 package kubelet
 
 import (
@@ -35,6 +44,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/druid-logs/kubectl-druid-logs/test/kubeletlog"
 )
 
 // Config configures a Server.
@@ -53,6 +64,8 @@ type Config struct {
 	Node string
 	// Client, if set, is used to watch the node's pods for container termination.
 	Client kubernetes.Interface
+	// RotateInterval is how often rotated logs are looked at (default DefaultRotateInterval).
+	RotateInterval time.Duration
 }
 
 // Server is a kubelet log server. Its methods are safe for concurrent use.
@@ -64,6 +77,11 @@ type Server struct {
 	srv     *http.Server
 	conns   map[net.Conn]int     // connections with open log streams (HTTP/2 may multiplex)
 	streams map[*stream]struct{} // open follow streams
+
+	rmu      sync.Mutex // guards rotators and serialises rotations
+	rotators map[string]*kubeletlog.Rotator
+
+	idle idleCut
 }
 
 type connKey struct{}
@@ -90,15 +108,18 @@ func New(cfg Config) (*Server, error) {
 			ClientCAs:    pool,
 			MinVersion:   tls.VersionTLS12,
 		},
-		pods:    newPodTracker(),
-		conns:   map[net.Conn]int{},
-		streams: map[*stream]struct{}{},
+		pods:     newPodTracker(),
+		conns:    map[net.Conn]int{},
+		streams:  map[*stream]struct{}{},
+		rotators: map[string]*kubeletlog.Rotator{},
 	}, nil
 }
 
-// Run watches the node's pods until ctx ends (no-op without a Client).
+// Run rotates logs and watches the node's pods until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
+	go s.rotateLoop(ctx)
 	if s.cfg.Client == nil {
+		<-ctx.Done()
 		return nil
 	}
 	return s.pods.run(ctx, s.cfg.Client, s.cfg.Node)
@@ -183,16 +204,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	marker := filepath.Join(dir, container+".terminated")
-	terminated := func() bool {
-		if opts.previous {
-			return true
-		}
-		if _, err := os.Stat(marker); err == nil {
-			return true
-		}
-		return s.cfg.Client != nil && s.pods.terminated(ns, pod, container)
-	}
+	terminated := func() bool { return opts.previous || s.terminated(ns, pod, container) }
 	if s.cfg.Client != nil && !opts.previous {
 		st := s.pods.state(ns, pod, container)
 		// The API server only proxies for existing pods bound here: an unknown pod is most likely
@@ -227,6 +239,9 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		st = s.addStream()
 		defer s.removeStream(st)
 	}
+	if opts.cri.Follow {
+		go s.watchIdle(r.Context(), st, c)
+	}
 	if opts.cri.Follow && c != nil {
 		s.mu.Lock()
 		s.conns[c]++
@@ -247,7 +262,20 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	flush := func() { _ = rc.Flush() }
 	flush()
-	if err := streamLog(r.Context(), path, opts.cri, w, flush, terminated, st); err != nil && !errors.Is(err, os.ErrNotExist) {
+	serve := streamLog
+	if _, err := os.Stat(filepath.Join(dir, container+policySuffix)); err == nil && !opts.previous {
+		serve = readLogsStream // a rotating log: the kubelet's own reader, which follows rotations
+	}
+	if err := serve(r.Context(), path, opts.cri, w, flush, terminated, st); err != nil && !errors.Is(err, os.ErrNotExist) {
 		log.Printf("log stream %s/%s/%s: %v", ns, pod, container, err)
 	}
+}
+
+// terminated reports whether the container has ended: its pod says so (or is gone), or the
+// marker file LOGS/NS/POD/CONTAINER.terminated exists.
+func (s *Server) terminated(ns, pod, container string) bool {
+	if _, err := os.Stat(filepath.Join(s.cfg.LogsDir, ns, pod, container+".terminated")); err == nil {
+		return true
+	}
+	return s.cfg.Client != nil && s.pods.terminated(ns, pod, container)
 }

@@ -7,7 +7,9 @@
 //	                                      streams send nothing more), end (open follow streams end
 //	                                      cleanly now), stop, start, ping, status
 //
-// The control endpoint accepts POST /cut, /hold, /end, /stop, /start and GET /ping, /status.
+// The control endpoint accepts POST /cut, /hold, /end, /stop, /start, /idle?after=D&abrupt=B
+// (end follow streams silent for D; 0 turns it off) and GET /ping, /status,
+// /rotations?log=NS/POD/CONTAINER (how many times that log was rotated).
 package main
 
 import (
@@ -105,6 +107,24 @@ func serveKubelet(args []string) error {
 			return
 		}
 		reply(w, "started")
+	})
+	mux.HandleFunc("POST /idle", func(w http.ResponseWriter, r *http.Request) {
+		after, err := time.ParseDuration(r.URL.Query().Get("after"))
+		if err != nil {
+			http.Error(w, "bad after: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		abrupt := r.URL.Query().Get("abrupt") == "true"
+		srv.SetIdleCut(after, abrupt)
+		reply(w, "idle cut after %s abrupt=%t", after, abrupt)
+	})
+	mux.HandleFunc("GET /rotations", func(w http.ResponseWriter, r *http.Request) {
+		parts := strings.Split(r.URL.Query().Get("log"), "/")
+		if len(parts) != 3 {
+			http.Error(w, "log=NS/POD/CONTAINER", http.StatusBadRequest)
+			return
+		}
+		reply(w, "%d", srv.Rotations(parts[0], parts[1], parts[2]))
 	})
 	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, _ *http.Request) { reply(w, "pong") })
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
