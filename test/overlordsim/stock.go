@@ -219,33 +219,49 @@ func (s Stock) Received(thread, taskID, statusCode string) Record {
 }
 
 // Completed are the lines of TaskQueue.notifyStatus on an OnComplete
-// thread: the lock box, the runner's shutdown (KubernetesTaskRunner.java:348),
-// the stored status (TaskQueue.java:1097, 769), and the Job's deletion
-// (KubernetesPeonClient.java:164 "job[%s]" 36+, "job: %s" 28-35, "task: %s"
-// 27; :170 with debugJobs=true).
-func (s Stock) Completed(thread, taskID, job, status string, ms int64, debugJobs bool) []Record {
-	out := []Record{
+// thread: the lock box, the runner's shutdown (KubernetesTaskRunner.java:348)
+// and the stored status (TaskQueue.java:1097, 769); CleanedUp follows.
+func (s Stock) Completed(thread, taskID, status string, ms int64) []Record {
+	return []Record{
 		rec("INFO", thread, TaskLockboxClass, "Removing task[%s] from activeTasks", taskID),
 		rec("INFO", thread, RunnerClass, "Shutdown [%s] because [%s]", taskID, "notified status change from task"),
 		rec("INFO", thread, TaskQueueClass, "Completed task[%s] with status[%s] in [%d]ms.", taskID, status, ms),
 		rec("INFO", thread, TaskQueueClass, "Completed notifyStatus for task[%s] with status[%s]", taskID, status),
 	}
+}
+
+// CleanedUp is the runner's shutdown deleting the Job
+// (KubernetesPeonClient.java:164 "job[%s]" 36+, "job: %s" 28-35, "task: %s"
+// 27), finding none (:166, "K8s job[%s] does not exist" 36+, "K8s job does
+// not exist: %s" 28-35), or keeping it (:170, debugJobs=true).
+func (s Stock) CleanedUp(thread, taskID, job string, debugJobs, exists bool) Record {
 	k := K8sTaskID(taskID, job)
+	v := s.v()
 	switch {
-	case debugJobs && s.v() >= Druid36:
-		out = append(out, rec("INFO", thread, PeonClientClass, "Not cleaning up job[%s] due to flag: debugJobs=true", k))
-	case debugJobs && s.v() >= 28:
-		out = append(out, rec("INFO", thread, PeonClientClass, "Not cleaning up job %s due to flag: debugJobs=true", k))
+	case debugJobs && v >= Druid36:
+		return rec("INFO", thread, PeonClientClass, "Not cleaning up job[%s] due to flag: debugJobs=true", k)
+	case debugJobs && v >= 28:
+		return rec("INFO", thread, PeonClientClass, "Not cleaning up job %s due to flag: debugJobs=true", k)
 	case debugJobs:
-		out = append(out, rec("INFO", thread, PeonClientClass, "Not cleaning up task %s due to flag: debugJobs=true", k))
-	case s.v() < 28:
-		out = append(out, rec("INFO", thread, PeonClientClass, "Cleaned up k8s task: %s", k))
-	case s.v() >= Druid36:
-		out = append(out, rec("INFO", thread, PeonClientClass, "Cleaned up k8s job[%s]", k))
-	default:
-		out = append(out, rec("INFO", thread, PeonClientClass, "Cleaned up k8s job: %s", k))
+		return rec("INFO", thread, PeonClientClass, "Not cleaning up task %s due to flag: debugJobs=true", k)
+	case !exists && v >= Druid36:
+		return rec("INFO", thread, PeonClientClass, "K8s job[%s] does not exist", k)
+	case !exists && v >= 28:
+		return rec("INFO", thread, PeonClientClass, "K8s job does not exist: %s", k)
+	case !exists:
+		return rec("INFO", thread, PeonClientClass, "K8s task does not exist: %s", k)
+	case v >= Druid36:
+		return rec("INFO", thread, PeonClientClass, "Cleaned up k8s job[%s]", k)
+	case v >= 28:
+		return rec("INFO", thread, PeonClientClass, "Cleaned up k8s job: %s", k)
 	}
-	return out
+	return rec("INFO", thread, PeonClientClass, "Cleaned up k8s task: %s", k)
+}
+
+// LaunchTimedOutInformer is the informer client's WARN when no pod got
+// Running within k8sjobLaunchTimeout (CachingKubernetesPeonClient.java:213).
+func (s Stock) LaunchTimedOutInformer(thread, job string) Record {
+	return rec("WARN", thread, CachingClientClass, "Timed out waiting for pod for job[%s] to be created and ready", job)
 }
 
 // Java exception classes of the failures the stand-in plays.

@@ -51,6 +51,10 @@ var druidFormats = []struct {
 	{[2]Version{27, 27}, "INFO", PeonClientClass, "Cleaned up k8s task: %s"},
 	{[2]Version{27, 27}, "INFO", PeonClientClass, "Not cleaning up task %s due to flag: debugJobs=true"},
 	{[2]Version{28, 35}, "INFO", PeonClientClass, "Cleaned up k8s job: %s"},
+	{[2]Version{27, 27}, "INFO", PeonClientClass, "K8s task does not exist: %s"},
+	{[2]Version{28, 35}, "INFO", PeonClientClass, "K8s job does not exist: %s"},
+	{[2]Version{36, 0}, "INFO", PeonClientClass, "K8s job[%s] does not exist"},
+	{[2]Version{36, 0}, "WARN", CachingClientClass, "Timed out waiting for pod for job[%s] to be created and ready"},
 	{[2]Version{36, 0}, "INFO", PeonClientClass, "Cleaned up k8s job[%s]"},
 	{[2]Version{28, 35}, "INFO", PeonClientClass, "Not cleaning up job %s due to flag: debugJobs=true"},
 	{[2]Version{36, 0}, "INFO", PeonClientClass, "Not cleaning up job[%s] due to flag: debugJobs=true"},
@@ -106,8 +110,15 @@ func everyLine(s Stock) []Record {
 	add(s.LogPushed("k8s-task-runner-0", id, "8172635", "druid/indexing-logs"))
 	add(s.Received("k8s-task-runner-0", id, Failed))
 	status := TaskStatusString(id, Failed, -1, PeonDidNotReportMsg)
-	add(s.Completed("TaskQueue-OnComplete-0", id, job, status, 1500, false)...)
-	add(s.Completed("TaskQueue-OnComplete-1", id, job, status, 1500, true)...)
+	add(s.Completed("TaskQueue-OnComplete-0", id, status, 1500)...)
+	for _, debug := range []bool{false, true} {
+		for _, exists := range []bool{false, true} {
+			add(s.CleanedUp("TaskQueue-OnComplete-0", id, job, debug, exists))
+		}
+	}
+	if s.Informer {
+		add(s.LaunchTimedOutInformer("k8s-task-runner-0", job))
+	}
 	add(s.LaunchFailed("k8s-task-runner-1", id, "index_kafka", "wiki", QuotaFailure(job, "exceeded quota"))...)
 	add(s.LaunchFailed("k8s-task-runner-1", id, "index_kafka", "wiki", LaunchTimeout(pod, 3600000))...)
 	add(s.LogReadFailed("qtp1282342631-57", id, job, "druid", pod, 403, "forbidden"))
@@ -150,7 +161,7 @@ func TestStockVersionDifferences(t *testing.T) {
 		{"34 caught", Stock{Version: Druid34}.LaunchFailed("k", id, "x", "d", LaunchTimeout(pod, 1))[1].Message[:40], "Task [t1] execution caught an exception\n"},
 		{"35 caught", Stock{Version: Druid35}.LaunchFailed("k", id, "x", "d", LaunchTimeout(pod, 1))[1].Message[:39], "Task[t1] execution caught an exception\n"},
 		{"32 leader", Stock{Version: Druid32}.Leader().Message, "By the power of Grayskull, I have the power. I am the leader"},
-		{"cleanup 36", Stock{}.Completed("o", id, job, "s", 1, false)[4].Message, "Cleaned up k8s job[[ t1, t1-abc]]"},
+		{"cleanup 36", Stock{}.CleanedUp("o", id, job, false, true).Message, "Cleaned up k8s job[[ t1, t1-abc]]"},
 		{"status string", TaskStatusString(id, Success, 12, ""), "TaskStatus{id=t1, status=SUCCESS, duration=12, errorMsg=null}"},
 		{"commas", commas(1234567), "1,234,567"},
 	}
