@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -275,6 +276,9 @@ func (so *StockOverlord) Submit(spec TaskSpec) {
 	t := overlordsim.NewTask(spec.TaskID, spec.Type, spec.DataSource, time.Now())
 	t.GroupID = spec.GroupID
 	so.Sim.Put(t)
+	payload, _ := json.Marshal(map[string]any{"type": spec.Type, "id": spec.TaskID, "groupId": spec.GroupID,
+		"dataSource": spec.DataSource, "context": map[string]any{}})
+	so.Sim.SetPayload(spec.TaskID, payload)
 	submitter := "qtp1282342631-61"
 	if spec.Type == "index_kafka" {
 		submitter = "KafkaSupervisor-" + spec.DataSource
