@@ -19,10 +19,12 @@ type traceReport struct {
 	TaskID       string   `json:"taskId"`
 	OverlordPods []string `json:"overlordPods"`
 	Steps        []struct {
-		Step   int      `json:"step"`
-		ID     string   `json:"id"`
-		Status string   `json:"status"`
-		Lines  []string `json:"lines"`
+		Step     int      `json:"step"`
+		ID       string   `json:"id"`
+		Status   string   `json:"status"`
+		Lines    []string `json:"lines"`
+		Summary  string   `json:"summary"`
+		Evidence []string `json:"evidence"`
 	} `json:"steps"`
 	FailedStep *string `json:"failedStep"`
 	Cause      string  `json:"cause"`
