@@ -269,8 +269,14 @@ func (c *Client) Tasks(ctx context.Context, state, datasource string, max int) (
 }
 
 func (c *Client) get(ctx context.Context, rel string, q url.Values) (*http.Response, error) {
-	u := *c.base
-	u.RawPath = c.base.EscapedPath() + "/" + rel
+	return c.getFrom(ctx, c.base, rel, q)
+}
+
+// getFrom GETs rel under base (the API base, or the server's root for
+// /status/properties) with the client's credentials.
+func (c *Client) getFrom(ctx context.Context, base *url.URL, rel string, q url.Values) (*http.Response, error) {
+	u := *base
+	u.RawPath = base.EscapedPath() + "/" + rel
 	u.Path, _ = url.PathUnescape(u.RawPath)
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
