@@ -171,7 +171,7 @@ func TestStockPodNeverScheduled(t *testing.T) {
 	}))
 	waitRunner(t, so, id, overlordsim.Pending)
 	rep, r := stockTrace(t, so, id)
-	expectLayer(t, rep, r, "running", 4, oneOf("unschedulable", "FailedScheduling", "not scheduled", "no node"))
+	expectLayer(t, rep, r, "running", 4, oneOf("unschedulable", "FailedScheduling", "cannot be scheduled", "not scheduled"))
 }
 
 // TestStockQuotaExceeded: the namespace's quota refuses the Job's pod; Druid
@@ -270,7 +270,7 @@ func TestStockInformerIPButPending(t *testing.T) {
 	must(t, task.SetIPWhilePending(testCtx(t)))
 	waitRunner(t, so, id, overlordsim.Pending)
 	rep, r := stockTrace(t, so, id)
-	expectLayer(t, rep, r, "running", 4, oneOf("phase", "informer"), oneOf("Pending"))
+	expectLayer(t, rep, r, "running", 4, oneOf("phase", "informer"), oneOf("Pending", "ContainerCreating"))
 
 	crep, cr := checkJSON(t, id, "-n", so.Spec.Namespace, "--overlord", so.URL)
 	expectCode(t, cr, 4)
