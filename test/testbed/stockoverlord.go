@@ -76,7 +76,8 @@ type StockOverlord struct {
 	byID       map[string]*stockTask
 	onComplete int
 	err        error
-	file       []string // what log4j2 wrote to log/overlord.log (FileLog)
+	file       []string  // what log4j2 wrote to log/overlord.log (FileLog)
+	last       time.Time // the time of the last line written
 }
 
 type stockTask struct {
@@ -174,16 +175,25 @@ func (c *Cluster) StartStockOverlord(ctx context.Context, spec StockOverlordSpec
 	so.Sim = overlordsim.New(cfg)
 	so.srv = httptest.NewServer(so.Sim)
 	so.URL = so.srv.URL
-	stamp := time.Now().UTC().Format("2006-01-02T15:04:05-07:00")
-	if err := o.AppendLog(overlordsim.DockerStartup(strings.Replace(stamp, "Z", "+00:00", 1), o.IP, spec.runtimeProps())...); err != nil {
+	if err := so.boot(); err != nil {
 		return nil, err
 	}
-	so.write(so.stock.Leader())
-	so.write(so.stock.RunnerStarted(0)...)
 	runCtx, cancel := context.WithCancel(context.Background())
 	so.cancel = cancel
 	go so.run(runCtx)
 	return so, nil
+}
+
+// boot prints what the Overlord prints when it starts and becomes the leader: druid.sh's
+// lines on stdout, then Druid's (to the file with FileLog).
+func (so *StockOverlord) boot() error {
+	stamp := time.Now().UTC().Format("2006-01-02T15:04:05+00:00")
+	if err := so.AppendLog(overlordsim.DockerStartup(stamp, so.IP, so.Spec.runtimeProps())...); err != nil {
+		return err
+	}
+	so.write(so.stock.Leader())
+	so.write(so.stock.RunnerStarted(0)...)
+	return so.Err()
 }
 
 // overlordAccount creates the Overlord's ServiceAccount, its Role (what Druid's docs ask for,
@@ -251,9 +261,15 @@ func (so *StockOverlord) write(recs ...overlordsim.Record) {
 	if len(recs) == 0 {
 		return
 	}
-	lines := overlordsim.Render(time.Now(), recs)
 	so.mu.Lock()
 	defer so.mu.Unlock()
+	// One millisecond per record (Render), never before the last line written.
+	start := time.Now()
+	if !start.After(so.last) {
+		start = so.last.Add(time.Millisecond)
+	}
+	so.last = start.Add(time.Duration(len(recs)-1) * time.Millisecond)
+	lines := overlordsim.Render(start, recs)
 	if so.Spec.FileLog {
 		so.file = append(so.file, lines...)
 		return
