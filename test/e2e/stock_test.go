@@ -309,3 +309,26 @@ func TestStockOverlordRefusesCredentials(t *testing.T) {
 	rep, r = stockTrace(t, so, id, "--overlord-credentials-file", cred)
 	expectLayer(t, rep, r, "", 0)
 }
+
+// TestStockOlderReleases: a Druid 33 and a Druid 35 Overlord print their own
+// lines ("Successfully submitted job", "state [%s]") and 404 bodies; a pod
+// without an IP is PENDING and a running one is served on both.
+func TestStockOlderReleases(t *testing.T) {
+	for _, v := range []overlordsim.Version{33, overlordsim.Druid35} {
+		t.Run(fmt.Sprint("Druid ", v), func(t *testing.T) {
+			so := stockOverlord(t, testbed.StockOverlordSpec{Druid: v})
+			pending := kafkaID("wikipedia", "pendingv")
+			so.Submit(testbed.TaskSpec{TaskID: pending, Type: "index_kafka"})
+			task, err := so.Task(testCtx(t), pending)
+			must(t, err)
+			_, err = task.Pod(testCtx(t))
+			must(t, err)
+			rep, r := stockTrace(t, so, pending)
+			expectLayer(t, rep, r, "running", 4)
+			served := kafkaID("wikipedia", "servedvv")
+			submitRunning(t, so, testbed.TaskSpec{TaskID: served, Type: "index_kafka"}, "x")
+			rep, r = stockTrace(t, so, served)
+			expectLayer(t, rep, r, "", 0)
+		})
+	}
+}
