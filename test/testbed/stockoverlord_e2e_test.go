@@ -16,7 +16,7 @@ import (
 )
 
 // druidPattern is a line of %d{ISO8601} %p [%t] %c - %m (first line of a record).
-var druidPattern = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d{3} (INFO|WARN|ERROR|DEBUG) \[[^\]]+\] [a-zA-Z.$]+ - `)
+var druidPattern = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d{3} (INFO|WARN|ERROR|DEBUG) \[.+\] [\w.$]+ - `)
 
 // overlordLines are the messages of the stand-in pod's log (CRI prefix and Druid's prefix cut).
 func overlordLines(t *testing.T, so *StockOverlord) []string {
@@ -39,7 +39,8 @@ func hasInOrder(t *testing.T, lines []string, want ...string) {
 	t.Helper()
 	i := 0
 	for _, l := range lines {
-		if i < len(want) && strings.Contains(l, want[i]) {
+		for i < len(want) && strings.Contains(l, want[i]) {
+			_, l, _ = strings.Cut(l, want[i])
 			i++
 		}
 	}
