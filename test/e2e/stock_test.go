@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
 	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
@@ -331,4 +334,21 @@ func TestStockOlderReleases(t *testing.T) {
 			expectLayer(t, rep, r, "", 0)
 		})
 	}
+}
+
+// grantPodsLog lets the namespace's default service account (a plain
+// Overlord pod's) read pods and their logs, as Druid's docs ask.
+func grantPodsLog(t *testing.T, ns string) {
+	t.Helper()
+	ctx := testCtx(t)
+	must(t, bed.EnsureNamespace(ctx, ns))
+	rb := bed.Clientset().RbacV1()
+	meta := metav1.ObjectMeta{Name: "druid-overlord-default", Namespace: ns}
+	_, err := rb.Roles(ns).Create(ctx, &rbacv1.Role{ObjectMeta: meta, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"pods", "pods/log"}, Verbs: []string{"get", "list", "watch"}}}}, metav1.CreateOptions{})
+	must(t, err)
+	_, err = rb.RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: meta,
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "default", Namespace: ns}},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: meta.Name}}, metav1.CreateOptions{})
+	must(t, err)
 }
