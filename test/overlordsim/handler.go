@@ -1,9 +1,11 @@
 package overlordsim
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -26,6 +28,9 @@ func Serve(tb testing.TB, s *Sim) string {
 
 func (s *Sim) routes() {
 	m := http.NewServeMux()
+	m.HandleFunc("GET "+BasePath+"/leader", s.leader)
+	m.HandleFunc("GET "+BasePath+"/isLeader", s.isLeader)
+	m.HandleFunc("GET /status/properties", s.properties)
 	m.HandleFunc("GET "+BasePath+"/task/{id}/status", s.status)
 	m.HandleFunc("GET "+BasePath+"/task/{id}/log", s.log)
 	m.HandleFunc("GET "+BasePath+"/task/{id}/reports", s.taskReports)
@@ -47,9 +52,12 @@ func (s *Sim) routes() {
 	s.mux = m
 }
 
-// ServeHTTP checks authentication, serves the request and records it.
+// ServeHTTP checks authentication, serves the request on a Jetty thread
+// name, records it and writes its request-log line.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	thread := s.jettyThread()
+	r = r.WithContext(context.WithValue(r.Context(), threadKey{}, thread))
 	if s.authorized(r) {
 		s.mux.ServeHTTP(rec, r)
 	} else {
@@ -60,6 +68,36 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Status: rec.status})
 	s.mu.Unlock()
+	if s.cfg.RequestLog != nil {
+		s.cfg.RequestLog(RequestLogRecord(thread, remoteHost(r.RemoteAddr), r.Method, requestURL(r), r.Proto, rec.status))
+	}
+}
+
+type threadKey struct{}
+
+// jettyThread names the thread that serves a request as Jetty's
+// QueuedThreadPool does: qtp<pool hash>-<thread id>.
+func (s *Sim) jettyThread() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.threadSeq++
+	return fmt.Sprintf("qtp%d-%d", 1282342631, 40+s.threadSeq%160)
+}
+
+func remoteHost(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
+
+// requestURL is Jetty's request.getRequestURL() plus the query string.
+func requestURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + r.URL.RequestURI()
 }
 
 func (s *Sim) authorized(r *http.Request) bool {
@@ -166,18 +204,22 @@ func (s *Sim) log(w http.ResponseWriter, r *http.Request) {
 	log, ok := s.logs[id]
 	t, known := s.tasks[id]
 	s.mu.Unlock()
-	if s.cfg.LiveLog != nil && known && t.RunnerStatusCode == Running {
-		if live, served := s.cfg.LiveLog(id); served {
+	if known && t.RunnerStatusCode == Running && (s.cfg.LiveLog != nil || s.cfg.LiveLogOnThread != nil) {
+		var live []byte
+		var served bool
+		if s.cfg.LiveLogOnThread != nil {
+			thread, _ := r.Context().Value(threadKey{}).(string)
+			live, served = s.cfg.LiveLogOnThread(id, thread)
+		} else {
+			live, served = s.cfg.LiveLog(id)
+		}
+		if served {
 			writeText(w, http.StatusOK, string(live))
 			return
 		}
 	}
 	if !ok {
-		text := LogNotFound34
-		if s.cfg.Version >= Druid35 {
-			text = LogNotFound35
-		}
-		writeText(w, http.StatusNotFound, text)
+		writeText(w, http.StatusNotFound, s.cfg.Version.LogNotFound())
 		return
 	}
 	if !(s.cfg.LiveLogIgnoresOffset && known && t.RunnerStatusCode == Running) {
@@ -241,4 +283,37 @@ func (s *Sim) list(w http.ResponseWriter, r *http.Request, state, maxParam strin
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// leader is GET /leader: the leader's URL as text (OverlordResource.getLeader).
+func (s *Sim) leader(w http.ResponseWriter, r *http.Request) {
+	u := s.cfg.LeaderURL
+	if u == "" {
+		u = strings.TrimSuffix(requestURL(r), r.URL.RequestURI())
+	}
+	writeText(w, http.StatusOK, u)
+}
+
+// isLeader is GET /isLeader: 200 {"leader":true}, or 404 {"leader":false}
+// on a follower (OverlordResource.isLeader).
+func (s *Sim) isLeader(w http.ResponseWriter, _ *http.Request) {
+	if s.cfg.Follower {
+		writeJSON(w, http.StatusNotFound, map[string]bool{"leader": false})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"leader": true})
+}
+
+// properties is GET /status/properties (StatusResource.getProperties): the
+// runtime properties as one JSON object, or 403 without CONFIG read.
+func (s *Sim) properties(w http.ResponseWriter, _ *http.Request) {
+	if s.cfg.PropertiesForbidden {
+		writeJSON(w, http.StatusForbidden, map[string]string{"Access-Check-Result": "Unauthorized"})
+		return
+	}
+	p := s.cfg.Properties
+	if p == nil {
+		p = map[string]string{}
+	}
+	writeJSON(w, http.StatusOK, p)
 }

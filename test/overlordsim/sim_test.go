@@ -204,3 +204,83 @@ func TestUnknownPathIsJettyHTML(t *testing.T) {
 		t.Fatalf("got %d %s", code, ctype)
 	}
 }
+
+func TestLeaderPropertiesAndRequestLog(t *testing.T) {
+	var logged []Record
+	s := New(Config{Version: Druid36, LeaderURL: "http://10.244.0.15:8090", Properties: map[string]string{"druid.indexer.runner.type": "k8s"},
+		RequestLog: func(r Record) { logged = append(logged, r) }})
+	base := Serve(t, s)
+	tests := []struct {
+		path, ctype string
+		code        int
+		body        string
+	}{
+		{BasePath + "/leader", "text/plain", 200, "http://10.244.0.15:8090"},
+		{BasePath + "/isLeader", "application/json", 200, `{"leader":true}`},
+		{"/status/properties", "application/json", 200, `{"druid.indexer.runner.type":"k8s"}`},
+		{BasePath + "/task/nope/log?offset=-8192", "text/plain", 404, LogNotFound35},
+	}
+	for _, tt := range tests {
+		code, ctype, body := get(t, base+tt.path, nil)
+		if code != tt.code || strings.TrimSpace(body) != tt.body || !strings.HasPrefix(ctype, tt.ctype) {
+			t.Errorf("%s: %d %s %q, want %d %s %q", tt.path, code, ctype, body, tt.code, tt.ctype, tt.body)
+		}
+	}
+	if len(logged) != len(tests) {
+		t.Fatalf("request log %+v", logged)
+	}
+	want := "127.0.0.1 GET " + base + BasePath + "/task/nope/log?offset=-8192 HTTP/1.1 404"
+	if l := logged[3]; l.Message != want || l.Level != "DEBUG" || l.Class != RequestLogLogger || !strings.HasPrefix(l.Thread, "qtp") {
+		t.Fatalf("request log line %+v, want %q", l, want)
+	}
+	checkStock(t, Druid36, logged[3])
+
+	f := New(Config{Follower: true, PropertiesForbidden: true})
+	fb := Serve(t, f)
+	if code, _, body := get(t, fb+BasePath+"/isLeader", nil); code != 404 || strings.TrimSpace(body) != `{"leader":false}` {
+		t.Errorf("follower isLeader %d %q", code, body)
+	}
+	if code, _, body := get(t, fb+BasePath+"/leader", nil); code != 200 || body != fb {
+		t.Errorf("default leader %d %q, want %q", code, body, fb)
+	}
+	if code, _, _ := get(t, fb+"/status/properties", nil); code != 403 {
+		t.Errorf("forbidden properties %d", code)
+	}
+}
+
+func TestLifecycleDrivesTheRunnerStatus(t *testing.T) {
+	s := New(Config{Version: Druid36})
+	for _, id := range []string{"queued", "pending", "running", "done"} {
+		s.Put(NewTask(id, "index_kafka", "wiki", t0))
+	}
+	loc := Location{Host: "10.244.1.2", Port: 8100, TLSPort: -1, K8sPodName: "pod-x"}
+	s.SetLifecycle("pending", LifecyclePending, Location{})
+	s.SetLifecycle("running", LifecycleRunning, loc)
+	s.SetLifecycle("done", LifecycleRunning, loc)
+	s.Finish("done", Success, "", 3*time.Second)
+	base := Serve(t, s) + BasePath
+	for path, want := range map[string]string{"/pendingTasks": "pending,queued", "/runningTasks": "running", "/completeTasks": "done", "/waitingTasks": ""} {
+		_, _, body := get(t, base+path, nil)
+		var got []struct{ ID string }
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, g := range got {
+			ids = append(ids, g.ID)
+		}
+		if strings.Join(ids, ",") != want {
+			t.Errorf("%s: %v, want %s", path, ids, want)
+		}
+	}
+	// A finished task: WAITING and the location stored at completion.
+	_, _, body := get(t, base+"/task/done/status", nil)
+	for _, w := range []string{`"statusCode":"SUCCESS"`, `"runnerStatusCode":"WAITING"`, `"host":"10.244.1.2"`, `"k8sPodName":"pod-x"`, `"duration":3000`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("done lacks %s: %s", w, body)
+		}
+	}
+	if tk, _ := s.Task("queued"); tk.Lifecycle != LifecycleNotStarted || tk.RunnerStatusCode != Pending {
+		t.Errorf("queued %+v", tk)
+	}
+}

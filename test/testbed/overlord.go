@@ -24,11 +24,20 @@ type OverlordSpec struct {
 	Name      string            // default "druid-overlord-0"
 	Labels    map[string]string // default OverlordLabels
 	Container string            // default "druid"
+	// ServiceAccount is the pod's spec.serviceAccountName (it must exist);
+	// default: the namespace's default account.
+	ServiceAccount string
+	// Image is the container's image; default apache/druid:33.0.0.
+	Image string
+	// Env is the container's environment (druid_* properties, DRUID_LOG4J).
+	Env []corev1.EnvVar
 }
 
 // Overlord is a simulated Overlord pod, running (it has an IP) once CreateOverlord returns.
 type Overlord struct {
-	Spec    OverlordSpec
+	Spec OverlordSpec
+	// IP is the pod's IP.
+	IP      string
 	cluster *Cluster
 }
 
@@ -47,14 +56,17 @@ func (c *Cluster) CreateOverlord(ctx context.Context, spec OverlordSpec) (*Overl
 	if spec.Container == "" {
 		spec.Container = "druid"
 	}
+	if spec.Image == "" {
+		spec.Image = "apache/druid:33.0.0"
+	}
 	if err := c.EnsureNamespace(ctx, spec.Namespace); err != nil {
 		return nil, err
 	}
 	pods := c.clientset.CoreV1().Pods(spec.Namespace)
 	_, err := pods.Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: spec.Name, Labels: spec.Labels},
-		Spec: corev1.PodSpec{NodeName: NodeKubelet, Containers: []corev1.Container{{
-			Name: spec.Container, Image: "apache/druid:33.0.0", Args: []string{"overlord"},
+		Spec: corev1.PodSpec{NodeName: NodeKubelet, ServiceAccountName: spec.ServiceAccount, Containers: []corev1.Container{{
+			Name: spec.Container, Image: spec.Image, Args: []string{"overlord"}, Env: spec.Env,
 			Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8081}},
 		}}},
 	}, metav1.CreateOptions{})
@@ -82,13 +94,14 @@ func (c *Cluster) CreateOverlord(ctx context.Context, spec OverlordSpec) (*Overl
 			return err
 		}
 		ip := podIP(string(p.UID))
+		o.IP = ip
 		p.Status.Phase = corev1.PodRunning
 		p.Status.PodIP, p.Status.PodIPs = ip, []corev1.PodIP{{IP: ip}}
 		p.Status.HostIP, p.Status.HostIPs = "127.0.0.1", []corev1.HostIP{{IP: "127.0.0.1"}}
 		p.Status.StartTime = &now
 		setConditions(p, now, corev1.ConditionTrue, "")
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: spec.Container, Ready: true, Started: ptr(true),
-			Image: "apache/druid:33.0.0", ImageID: "docker.io/apache/druid@sha256:" + strings.Repeat("0", 64),
+			Image: spec.Image, ImageID: "docker.io/apache/druid@sha256:" + strings.Repeat("0", 64),
 			ContainerID: containerID(p, spec.Container),
 			State:       corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}}}
 		_, err = pods.UpdateStatus(ctx, p, metav1.UpdateOptions{})
