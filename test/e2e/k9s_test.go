@@ -273,8 +273,8 @@ func TestK9sPluginsOfTheDocsRunOnAPodAndItsJob(t *testing.T) {
 				t.Errorf("%s on %s: the pager's pipeline exited %d; output:\n%s", tc.sub, scope, code, r.output())
 			}
 			out := r.output()
-			if !strings.Contains(out, "index_kafka_wikipedia_k9s_oom") || !strings.Contains(out, tc.want) || strings.Contains(out, "error: kubeconfig") {
-				t.Errorf("%s on %s: output lacks the task or %q:\n%s", tc.sub, scope, tc.want, out)
+			if !strings.Contains(out, oom.JobName) || !strings.Contains(out, tc.want) || strings.Contains(out, "error: kubeconfig") {
+				t.Errorf("%s on %s: output lacks the task's Job or %q:\n%s", tc.sub, scope, tc.want, out)
 			}
 		}
 	}
