@@ -135,7 +135,7 @@ func (o *BundleOptions) Run(ctx context.Context) error {
 	printWhy(&text, rep, ev.Now, false)
 	_ = printStructured(&js, "json", rep)
 	x.WhyText, x.WhyJSON = text.Bytes(), js.Bytes()
-	if check, err := runCheck(ctx, o.clients, &o.task, &o.ovl, ovl, o.TaskID, func(string, ...any) {}); err != nil {
+	if check, err := runCheck(ctx, o.Globals, o.clients, &o.task, &o.ovl, ovl, nil, o.TaskID, func(string, ...any) {}); err != nil {
 		x.CheckErr = "check failed: " + msg.OneLine(classify(err).Error())
 	} else {
 		var b bytes.Buffer

@@ -14,6 +14,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 )
 
@@ -22,6 +23,8 @@ type CheckOptions struct {
 	*Globals
 	task     taskFlags
 	ovl      overlordFlags
+	rule     ruleFlag
+	shared   *bool
 	Output   string
 	NoEmoji  bool
 	Color    string
@@ -42,23 +45,31 @@ skipped, with the evidence and the command that fixes or inspects it:
 
   job          the Job exists (which naming rule matched; task.id annotation verified)
   pod          the Job has a pod (else the Job's conditions and events)
-  running      Druid's RUNNING rule: the pod has an IP (else scheduling and waiting reasons)
+  running      Druid's RUNNING rule for the runner's mode: the pod has an IP (default client),
+               or its phase is Running/Succeeded/Failed (useK8sSharedInformers=true, 36+);
+               the mode is read from the Overlord's GET /status/properties, else
+               --shared-informers, else assumed; the report says which (runningRule)
   container    a container named "main" exists (Druid reads logs only from it)
   logs         the log stream really opens (a bounded read, no follow)
   permissions  SelfSubjectAccessReview of every permission the plugin needs
   terminated   for a finished container: exit code, reason and finish time
-  overlord     with --overlord/--overlord-service: the task's Druid status (never existed,
-               queued, running, finished), skipped otherwise
+  overlord     with --overlord/--overlord-service: credentials accepted, the leader
+               (GET /isLeader, /leader), the task's Druid status (never existed, waiting,
+               queued, running, finished) and the runner's lists; skipped otherwise
   overlord-log with an Overlord, for a RUNNING task: GET /druid/indexer/v1/task/ID/log
-               returns the live log; if not, the failing step of the Overlord's own log
+               answers 200; on 404 the cause, as trace finds it: no container "main", the
+               Overlord's service account may not get pods/log (SubjectAccessReview), the
+               kubelet cannot serve the log, or the Overlord's own read failed
 
 A failed step skips the steps that depend on it. Exit code 0 when nothing failed,
 otherwise the code of the first failed check (see kubectl druid-logs --help).
 -o json|yaml prints a stable schema: taskId, namespace, job, pod, state, reason,
-checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).
+runningRule, checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).
 
 More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/check.md`,
 		Example: `  kubectl druid-logs check query-abc123 -n druid
+  kubectl druid-logs check query-abc123 -n druid --overlord-service druid-overlord:8090
+  kubectl druid-logs check query-abc123 -n druid --shared-informers
   kubectl druid-logs check query-abc123 -o json | jq '.checks[] | select(.status=="fail")'`,
 		Args:              exactTaskID,
 		ValidArgsFunction: completeTaskIDs(g),
@@ -69,11 +80,13 @@ More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/check.md`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
+			o.shared = o.rule.get(c.Flags())
 			return o.Run(c.Context())
 		},
 	}
 	o.task.addFlags(cmd.Flags())
 	o.ovl.addFlags(cmd.Flags())
+	o.rule.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: a report for people)")
 	cmd.Flags().BoolVar(&o.NoEmoji, "no-emoji", false, "ASCII status markers instead of symbols")
 	cmd.Flags().StringVar(&o.Color, "color", string(termstyle.Auto), "Colour the markers: auto (on a terminal, unless NO_COLOR is set), always or never")
@@ -120,7 +133,7 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 		return err
 	}
 	o.TaskID = id
-	rep, err := runCheck(ctx, o.clients, &o.task, &o.ovl, c, o.TaskID, o.note)
+	rep, err := runCheck(ctx, o.Globals, o.clients, &o.task, &o.ovl, c, o.shared, o.TaskID, o.note)
 	var nothing *learnedNothingError
 	if errors.As(err, &nothing) {
 		// Nothing to report: one error line (exit 1, or 5 when the
@@ -152,16 +165,13 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 }
 
 // runCheck collects and evaluates the checklist; ovl may be nil. The
-// report's first failed check links to `why` when the task failed, is
-// stuck or is misconfigured: the post-mortem says why.
-func runCheck(ctx context.Context, cl *Clients, task *taskFlags, ovlFlags *overlordFlags, ovl *overlord.Client, taskID string,
+// Overlord's checks use the probes of trace (pkg/probe); the RUNNING rule
+// is the runner's mode read from the Overlord, else shared (the
+// --shared-informers flag), else the default. The report's first failed
+// check links to `why` when the task failed, is stuck or is misconfigured.
+func runCheck(ctx context.Context, g *Globals, cl *Clients, task *taskFlags, ovlFlags *overlordFlags, ovl *overlord.Client, shared *bool, taskID string,
 	note func(string, ...any)) (*diagnose.Report, error) {
-	var status diagnose.StatusGetter
-	var logs diagnose.LogReader
-	if ovl != nil {
-		status, logs = ovl, ovl
-	}
-	obs := diagnose.Collect(ctx, cl.Kube, cl.locator(task), taskID, task.Container, status)
+	obs := diagnose.Collect(ctx, cl.Kube, cl.locator(task), taskID, task.Container, nil)
 	if obs.Res != nil {
 		noteFrom(obs.Res, note)
 	}
@@ -169,7 +179,21 @@ func runCheck(ctx context.Context, cl *Clients, task *taskFlags, ovlFlags *overl
 		e := classify(obs.ResolveErr).(*exitcode.Err)
 		return nil, &learnedNothingError{err: e, report: diagnose.Unreachable(taskID, obs.Namespace, e, e.Code)}
 	}
-	diagnose.CollectOverlordLog(ctx, cl.Kube, obs, logs, overlordlog.Selection{Namespace: obs.Namespace, Service: ovlFlags.Service})
+	var probes diagnose.OverlordProbes
+	if ovl != nil {
+		how := "--overlord"
+		if ovlFlags.Service != "" {
+			how = "--overlord-service (the API server's service proxy)"
+		}
+		probes.Targets = []probe.Target{{API: ovl, Where: ovl.BaseURL(), How: how, Proxied: ovlFlags.Service != ""}}
+		probes.Reviewer = reviewer(g)
+		if found, err := overlordlog.Find(ctx, cl.Kube, overlordlog.Selection{Namespace: obs.Namespace, Service: ovlFlags.Service}); err == nil {
+			probes.Pods = found.Pods
+		} else {
+			probes.PodsErr = err
+		}
+	}
+	diagnose.ProbeOverlord(ctx, obs, probes, shared)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

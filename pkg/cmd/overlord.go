@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 )
 
 // overlordFlags say how to reach the Druid Overlord, if at all.
@@ -105,4 +108,81 @@ func (f *overlordFlags) serviceRef(g *Globals, namespace string) (overlord.Servi
 		return ref, usage(fmt.Errorf("--overlord-service auto: %w", err))
 	}
 	return ref, nil
+}
+
+// targets are the ways to the Overlord for the probes: --overlord, or
+// --overlord-service through the API server's service proxy, else each of
+// pods (the Overlord's, found by podsHow) through the API server's pod
+// proxy; the probes ask the leader among them. None: the string says why.
+func (f *overlordFlags) targets(g *Globals, namespace string, pods []corev1.Pod, podsHow string, podsErr error) ([]probe.Target, string, error) {
+	if f.URL != "" || f.Service != "" {
+		c, err := f.client(g, namespace)
+		if err != nil {
+			return nil, "", err
+		}
+		if f.URL != "" {
+			return []probe.Target{{API: c, Where: c.BaseURL(), How: "--overlord"}}, "", nil
+		}
+		return []probe.Target{{API: c, Where: c.BaseURL(), How: "--overlord-service (the API server's service proxy)", Proxied: true}}, "", nil
+	}
+	if len(pods) == 0 {
+		why := "no --overlord or --overlord-service, and no Overlord pod found"
+		if podsErr != nil {
+			why += ": " + msg.OneLine(podsErr.Error())
+		}
+		return nil, why, nil
+	}
+	cfg, err := g.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil, "", kubeconfigError(err)
+	}
+	rt, err := rest.TransportFor(cfg)
+	if err != nil {
+		return nil, "", kubeconfigError(err)
+	}
+	var out []probe.Target
+	for i := range pods {
+		t := overlord.PodTargetOf(&pods[i])
+		c, err := overlord.NewForPod(rt, cfg.Host, t, overlord.Options{})
+		if err != nil {
+			return nil, "", exitcode.New(exitcode.Usage, msg.OneLine(err.Error()), err)
+		}
+		out = append(out, probe.Target{API: c, Where: "pod " + t.String(), Proxied: true,
+			How: "the API server's pod proxy (Overlord pods found by " + podsHow + ")"})
+	}
+	return out, "", nil
+}
+
+// reviewer returns the SubjectAccessReview client, or nil when the
+// kubeconfig cannot build one (the probe then says "cannot check").
+func reviewer(g *Globals) probe.Reviewer {
+	cfg, err := g.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil
+	}
+	return cs.AuthorizationV1().SubjectAccessReviews()
+}
+
+// ruleFlag is --shared-informers: the runner's mode when the Overlord's
+// properties cannot be read.
+type ruleFlag struct {
+	value bool
+}
+
+func (r *ruleFlag) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&r.value, "shared-informers", false, "The Overlord sets druid.indexer.runner.useK8sSharedInformers=true (Druid 36+): RUNNING = pod phase Running/Succeeded/Failed "+
+		"instead of \"the pod has an IP\" (used when GET /status/properties cannot be read)")
+}
+
+// get is the flag when given, else nil.
+func (r *ruleFlag) get(fs *pflag.FlagSet) *bool {
+	if fs.Changed("shared-informers") {
+		v := r.value
+		return &v
+	}
+	return nil
 }

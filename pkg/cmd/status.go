@@ -5,18 +5,25 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 )
 
 // StatusOptions are the flags of `status`.
 type StatusOptions struct {
 	*Globals
 	task     taskFlags
+	ovl      overlordFlags
+	rule     ruleFlag
+	shared   *bool
 	Output   string
 	TaskID   string
 	arg      taskArg
@@ -38,6 +45,9 @@ type StatusReport struct {
 	State      string   `json:"state"`
 	Reason     string   `json:"reason"`
 	Containers []string `json:"containers,omitempty"`
+	// RunningRule is the rule that decided State, and where the runner's
+	// mode came from.
+	RunningRule probe.RuleChoice `json:"runningRule"`
 }
 
 // NewCmdStatus builds `status TASK_ID`.
@@ -50,8 +60,17 @@ func NewCmdStatus(g *Globals) *cobra.Command {
 Druid lifecycle state (NOT_STARTED, PENDING, RUNNING, STOPPED) with its reason, and the
 pod's containers. Exit code 3 when no Job belongs to the task.
 
+RUNNING follows Druid's rule for the runner's mode: the pod has an IP (the default direct
+client), or the pod's phase is Running/Succeeded/Failed (shared informers,
+druid.indexer.runner.useK8sSharedInformers=true, Druid 36+). The mode is read from the
+Overlord's GET /status/properties when --overlord or --overlord-service is given and it
+answers, else taken from --shared-informers, else assumed; the output says which rule
+was applied and whether it was read or assumed.
+
 More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/list.md`,
 		Example: `  kubectl druid-logs status query-abc123
+  kubectl druid-logs status query-abc123 --overlord-service druid-overlord:8090
+  kubectl druid-logs status query-abc123 --shared-informers
   kubectl druid-logs status query-abc123 -A -o json`,
 		Args:              exactTaskID,
 		ValidArgsFunction: completeTaskIDs(g),
@@ -62,10 +81,13 @@ More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/list.md`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
+			o.shared = o.rule.get(c.Flags())
 			return o.Run(c.Context())
 		},
 	}
 	o.task.addFlags(cmd.Flags())
+	o.ovl.addFlags(cmd.Flags())
+	o.rule.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (default: text)")
 	return cmd
 }
@@ -91,7 +113,7 @@ func (o *StatusOptions) Validate() error {
 // Run resolves and prints.
 func (o *StatusOptions) Run(ctx context.Context) error {
 	if o.contexts != nil {
-		a, cl, err := o.pickContext(ctx, o.contexts, o.arg, &o.task, &overlordFlags{})
+		a, cl, err := o.pickContext(ctx, o.contexts, o.arg, &o.task, &o.ovl)
 		if err != nil {
 			return err
 		}
@@ -107,7 +129,15 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return err
 	}
 	noteFrom(r, o.note)
+	rule, err := o.runningRule(ctx)
+	if err != nil {
+		return err
+	}
+	if r.Job != nil {
+		r.State = druid.StateWith(rule.Rule, r.Job, r.Pod, o.task.Container, time.Now())
+	}
 	rep := reportOf(r)
+	rep.RunningRule = rule
 	rep.Context = o.clients.Context
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {
@@ -122,6 +152,22 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return r.NotFound
 	}
 	return nil
+}
+
+// runningRule reads the runner's mode from the Overlord's properties when
+// one is configured, else takes --shared-informers, else the default.
+func (o *StatusOptions) runningRule(ctx context.Context) (probe.RuleChoice, error) {
+	c, err := o.ovl.client(o.Globals, o.clients.Namespace)
+	if err != nil || c == nil {
+		return probe.ChooseRule(nil, nil, false, o.shared), err
+	}
+	props, err := c.Properties(ctx)
+	if err != nil {
+		o.note("the Overlord's runtime properties: %s", msg.OneLine(err.Error()))
+		return probe.ChooseRule(nil, err, true, o.shared), nil
+	}
+	cfg := overlord.RunnerConfigFrom(props)
+	return probe.ChooseRule(&cfg, nil, true, o.shared), nil
 }
 
 func reportOf(r *locate.Resolution) StatusReport {
@@ -160,6 +206,7 @@ func printStatusText(o *StatusOptions, rep StatusReport) error {
 	row("Pod IP", rep.PodIP)
 	row("State", rep.State)
 	row("Reason", rep.Reason)
+	row("RUNNING rule", rep.RunningRule.String())
 	row("Containers", strings.Join(rep.Containers, ", "))
 	return w.Flush()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 )
@@ -29,7 +31,9 @@ type TraceOptions struct {
 	Summary         bool
 	OverlordPod     string
 	Selector        string
-	OverlordService string
+	ovl             overlordFlags
+	rule            ruleFlag
+	sharedInformers *bool
 	Container       string
 	NamePrefix      string
 	Since           time.Duration
@@ -43,37 +47,49 @@ func NewCmdTrace(g *Globals) *cobra.Command {
 	o := &TraceOptions{Globals: g}
 	cmd := &cobra.Command{
 		Use:   "trace TASK_ID | --summary",
-		Short: "Follow a task's live-log request through the Overlord's own log",
-		Long: `Read the Druid Overlord's log (pods/log of its pods) and follow the task's live-log
-request (GET /druid/indexer/v1/task/ID/log, the web console's) through the Overlord's
-layers, as the live-log diagnostics guide does by hand with grep:
+		Short: "Diagnose a task's live-log path by asking the Overlord and Kubernetes",
+		Long: `Decide, layer by layer, why the Overlord does or does not serve a task's live log
+(GET /druid/indexer/v1/task/ID/log, the web console's), by ASKING the Overlord's API and
+the Kubernetes API; the Overlord's own log (pods/log of its pods) is extra evidence:
 
-  1 request    the API request reached this Overlord         [STREAM]
-  2 work-item  the Kubernetes task runner has a work item     [STREAM]
-  3 lifecycle  the work item has a peon lifecycle             [WORKITEM]
-  4 running    the lifecycle is RUNNING (the pod has an IP)   [LIFECYCLE]
-  5 log-watch  Kubernetes gave a log watch                    [K8S-CLIENT]
+  1 request    the Overlord answers, accepts the credentials and is the leader
+               (GET /isLeader, /leader)
+  2 work-item  the task runner holds the task (GET /task/ID/status: 404 unknown, WAITING,
+               finished; /runningTasks, /pendingTasks, /waitingTasks)
+  3 lifecycle  its peon lifecycle submitted a Job (NOT_STARTED = queued behind capacity)
+  4 running    RUNNING by Druid's rule for the runner's mode: the pod has an IP (default
+               client), or the pod's phase is Running/Succeeded/Failed (shared informers,
+               druid.indexer.runner.useK8sSharedInformers=true, Druid 36+); the mode is read
+               from GET /status/properties, else --shared-informers, else assumed
+  5 log-watch  GET /task/ID/log?offset=-8192 answers 200; on 404: container "main", a short
+               pods/log read, and a SubjectAccessReview of the Overlord's service account
+               on pods/log in the task's namespace
 
-It prints the task's lines in order, then each step ok / fail / skipped / missing, the
-failing layer, its cause and fix. Markers are matched by their ASCII tags and phrases.
-An Overlord without this instrumentation has only its stock lines: they are shown, and
-the trace says the markers are absent.
+Each step is ok / fail / skipped / unknown with its evidence (the answer, object, event or
+log line) and a command; then the failed layer, its cause and fix. Stock Druid logs
+nothing on this path, so absent lines are never "not found". When the Overlord pods' log
+holds no line in Druid's pattern, it says why (log4j2 writes to log/overlord.log) and how
+to send it to stdout (DRUID_LOG4J).
 
-The Overlord's pods: --overlord-pod (also a Coordinator running as Overlord), else -l,
-else the pods labelled component=overlord (Druid Helm chart, druid-operator) or the
-druid-operator's nodeSpecUniqueStr naming an Overlord, else the pods behind
---overlord-service. Every replica is read; the one that led and the one that handled
-the request are named. The window: --since, else from the task's Job creation, else 1h.
+The Overlord: --overlord URL (with credentials), --overlord-service (the API server's
+service proxy), else the Overlord pods (--overlord-pod, -l, the labels component=overlord
+or the druid-operator's) through the API server's pod proxy, asking the leader among them.
+The output names the way used.
 
---summary counts the requests of every task in the window, per pod and in total.
+--summary counts the live-log requests of every task in the Overlord's log window.
 
-Exit codes: 0 the stream was obtained; 3 no request seen or no work item; 4 no
-lifecycle or not RUNNING; 1 the log watch failed; 5 pods/log on the Overlord forbidden.
-Needs get and list on pods and get on pods/log in the Overlord's namespace.
+Exit codes: 0 the live log is served; 1 cannot decide (Overlord unreachable or not the
+leader, the Kubernetes log read fails); 3 only when the Overlord answers 404 to the task's
+status; 4 known but not RUNNING (waiting, queued, pending, finished: then its log is in
+task-log storage); 5 refused (the Overlord's credentials, the API server's proxy, pods/log
+for the plugin or for the Overlord's service account); 7 the pod has no container "main".
+Needs get and list on pods, get on pods/log and pods/proxy (or services/proxy), and create
+on subjectaccessreviews (else "cannot check").
 
 More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/trace.md`,
-		Example: `  kubectl druid-logs trace query-abc123 -n druid
-  kubectl druid-logs trace query-abc123 -n druid --overlord-pod druid-coordinator-0 -o json
+		Example: `  kubectl druid-logs trace index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n druid
+  kubectl druid-logs trace query-abc123 -n druid --overlord https://localhost:8281 --overlord-credentials-file ~/.druid-creds
+  kubectl druid-logs trace query-abc123 -n druid --overlord-service druid-overlord:8090 --shared-informers -o json
   kubectl druid-logs trace --summary -n druid --since 24h`,
 		ValidArgsFunction: completeTaskIDs(g),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -88,6 +104,7 @@ More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/trace.md`,
 				return err
 			}
 			o.clients = cl
+			o.sharedInformers = o.rule.get(c.Flags())
 			return o.Run(c.Context())
 		},
 	}
@@ -95,7 +112,8 @@ More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/trace.md`,
 	fs.BoolVar(&o.Summary, "summary", false, "Count the live-log requests of every task in the window, per Overlord pod and in total")
 	fs.StringVar(&o.OverlordPod, "overlord-pod", "", "The Overlord's pod (also a Coordinator running as Overlord)")
 	fs.StringVarP(&o.Selector, "selector", "l", "", "Label selector of the Overlord's pods")
-	fs.StringVar(&o.OverlordService, "overlord-service", "", "The Overlord's Service, [NAMESPACE/]NAME[:PORT] or \"auto\": its selector's pods (when no label finds them)")
+	o.ovl.addFlags(fs)
+	o.rule.addFlags(fs)
 	fs.StringVarP(&o.Container, "container", "c", "", "The Overlord pod's container (default: the pod's default container, else its first)")
 	fs.StringVar(&o.NamePrefix, "name-prefix", "", "Druid 33+ druid.indexer.runner.k8sTaskPodNamePrefix, if set on the Overlord")
 	durationVarDays(fs, &o.Since, "since", 0, "Read the last DURATION of the logs (default: from the task's Job creation, else 1h)")
@@ -150,8 +168,48 @@ func (o *TraceOptions) Run(ctx context.Context) error {
 		}
 		o.TaskID = id
 	}
-	found, err := overlordlog.Find(ctx, o.clients.Kube, overlordlog.Selection{Namespace: ns, Pod: o.OverlordPod,
-		LabelSelector: o.Selector, Service: o.OverlordService})
+	sel := overlordlog.Selection{Namespace: ns, Pod: o.OverlordPod, LabelSelector: o.Selector, Service: o.ovl.Service}
+	if o.Summary {
+		return o.summary(ctx, sel)
+	}
+	found, ferr := overlordlog.Find(ctx, o.clients.Kube, sel)
+	var sele *overlordlog.SelectorError
+	if errors.As(ferr, &sele) {
+		return exitcode.New(exitcode.Usage, sele.Error(), ferr)
+	}
+	res, pods, how, logErr := o.logEvidence(ctx, found, ferr)
+	targets, none, err := o.ovl.targets(o.Globals, ns, pods, how, ferr)
+	if err != nil {
+		return err
+	}
+	if len(targets) > 0 {
+		o.status("asking the Overlord: %s (%s)", targets[0].Where, targets[0].How)
+	}
+	a := probe.Collect(ctx, probe.Input{TaskID: o.TaskID, Namespace: ns, Container: druid.MainContainer, Targets: targets, NoneWhy: none,
+		SharedInformers: o.sharedInformers, Kube: o.clients.Kube, Locator: o.clients.locator(&taskFlags{NamePrefix: o.NamePrefix}),
+		Reviewer: reviewer(o.Globals), OverlordPods: pods, PodsErr: firstErr(logErr, ferr), OverlordContainer: o.Container, Trace: res})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	d := probe.Evaluate(a)
+	if o.Output != "" {
+		if err := printStructured(o.Out, o.Output, traceDoc{Diagnosis: d, OverlordPods: podNames(pods), LogTrace: res}); err != nil {
+			return classify(err)
+		}
+	} else {
+		printDiagnosis(o.Out, d, res, len(pods) > 1, traceMarkers(o.Out, o.NoEmoji))
+	}
+	if d.ExitCode != exitcode.OK {
+		return exitcode.New(d.ExitCode, fmt.Sprintf("trace: the Overlord does not serve the live log of %s: step %d (%s) %s",
+			o.TaskID, d.FailedStep.Number(), d.Failed(), d.Steps[d.FailedStep.Number()-1].Status), nil)
+	}
+	return nil
+}
+
+// summary counts the live-log requests of every task in the window.
+func (o *TraceOptions) summary(ctx context.Context, sel overlordlog.Selection) error {
+	ns := o.clients.Namespace
+	found, err := overlordlog.Find(ctx, o.clients.Kube, sel)
 	if err != nil {
 		return o.failed(err, ns, "")
 	}
@@ -160,38 +218,48 @@ func (o *TraceOptions) Run(ctx context.Context) error {
 		o.status("note: %s: %s", w.Why, msg.OneLine(classify(werr).Error()))
 	}
 	o.status("reading the log of %d Overlord pod(s) (%s) %s", len(found.Pods), found.How, w)
-	open := overlordlog.KubeOpener(o.clients.Kube)
-	if o.Summary {
-		sum, reads := overlordlog.Summarize(ctx, open, found.Pods, o.Container, w)
-		if err := o.readErrors(reads, ns); err != nil {
-			return err
-		}
-		if o.Output != "" {
-			return classify(printStructured(o.Out, o.Output, sum))
-		}
-		return classify(printSummary(o.Out, sum, w))
-	}
-	var jobs []string
-	for _, c := range druid.JobNames(o.TaskID, o.NamePrefix) {
-		jobs = append(jobs, c.Name)
-	}
-	res, reads := overlordlog.TraceTask(ctx, open, found.Pods, o.Container, w,
-		trace.Context{TaskID: o.TaskID, Namespace: ns, Job: orText(w.Job, jobs[0])}, trace.Options{TaskID: o.TaskID, Jobs: jobs})
+	sum, reads := overlordlog.Summarize(ctx, overlordlog.KubeOpener(o.clients.Kube), found.Pods, o.Container, w)
 	if err := o.readErrors(reads, ns); err != nil {
 		return err
 	}
 	if o.Output != "" {
-		if err := printStructured(o.Out, o.Output, res); err != nil {
-			return classify(err)
+		return classify(printStructured(o.Out, o.Output, sum))
+	}
+	return classify(printSummary(o.Out, sum, w))
+}
+
+// logEvidence reads the task's trace from the Overlord pods' log, when
+// they were found; a log that cannot be read is evidence missing, not a
+// failure of trace (the Overlord's API is asked all the same).
+func (o *TraceOptions) logEvidence(ctx context.Context, found *overlordlog.Found, ferr error) (*trace.Result, []corev1.Pod, string, error) {
+	if ferr != nil {
+		o.status("note: the Overlord's pods: %s", msg.OneLine(msg.APIMessage(ferr)))
+		return nil, nil, "", nil
+	}
+	w, werr := o.window(ctx)
+	if werr != nil {
+		o.status("note: %s: %s", w.Why, msg.OneLine(classify(werr).Error()))
+	}
+	o.status("reading the log of %d Overlord pod(s) (%s) %s", len(found.Pods), found.How, w)
+	var jobs []string
+	for _, c := range druid.JobNames(o.TaskID, o.NamePrefix) {
+		jobs = append(jobs, c.Name)
+	}
+	res, reads := overlordlog.TraceTask(ctx, overlordlog.KubeOpener(o.clients.Kube), found.Pods, o.Container, w,
+		trace.Context{TaskID: o.TaskID, Namespace: o.clients.Namespace, Job: orText(w.Job, jobs[0])}, trace.Options{TaskID: o.TaskID, Jobs: jobs})
+	var readErr error
+	failed := 0
+	for _, r := range reads {
+		if r.Err != nil {
+			failed++
+			readErr = fmt.Errorf("reading the log of Overlord pod %s: %s", r.Pod, msg.OneLine(msg.APIMessage(r.Err)))
+			o.status("note: %s", readErr)
 		}
-	} else {
-		printTrace(o.Out, res, len(res.OverlordPods) > 1, traceMarkers(o.Out, o.NoEmoji))
 	}
-	if code := res.ExitCode(); code != exitcode.OK {
-		return exitcode.New(code, fmt.Sprintf("trace: the Overlord did not obtain a log stream for %s: step %d (%s) %s",
-			o.TaskID, res.FailedStep.Number(), *res.FailedStep, res.Steps[res.FailedStep.Number()-1].Status), nil)
+	if failed == len(reads) && failed > 0 {
+		return nil, found.Pods, found.How, readErr
 	}
-	return nil
+	return res, found.Pods, found.How, nil
 }
 
 func (o *TraceOptions) window(ctx context.Context) (overlordlog.Window, error) {
@@ -258,57 +326,6 @@ func traceMarkers(out io.Writer, noEmoji bool) map[trace.Status]string {
 		return map[trace.Status]string{trace.OK: "✔", trace.Fail: "✘", trace.Skipped: "○", trace.Missing: "?"}
 	}
 	return map[trace.Status]string{trace.OK: "[ok]", trace.Fail: "[FAIL]", trace.Skipped: "[skip]", trace.Missing: "[none]"}
-}
-
-// printTrace writes the trace for people: the pods, the lines in order,
-// the steps, and the failing layer with its cause and fix.
-func printTrace(out io.Writer, r *trace.Result, podPrefix bool, marks map[trace.Status]string) {
-	fmt.Fprintf(out, "Trace of task %s through the Overlord's log\n", r.TaskID)
-	for _, p := range r.Pods {
-		var notes []string
-		if p.Leader != "" {
-			notes = append(notes, "became the leader at "+p.Leader)
-		}
-		if p.Pod == r.HandledBy {
-			notes = append(notes, "handled the request")
-		}
-		if p.Markers == 0 {
-			notes = append(notes, "no marker lines")
-		}
-		fmt.Fprintf(out, "  Overlord %s: %s read", p.Pod, plural(p.Lines, "line"))
-		if len(notes) > 0 {
-			fmt.Fprintf(out, "; %s", strings.Join(notes, ", "))
-		}
-		fmt.Fprintln(out)
-	}
-	if r.Requests > 0 {
-		fmt.Fprintf(out, "  %d request(s) for this task, %d obtained a stream; the latest:\n", r.Requests, r.StreamsObtained)
-	}
-	for _, l := range r.Trace {
-		fmt.Fprintln(out, linePrefix(l.Pod, podPrefix)+l.Text)
-	}
-	if len(r.StockLines) > 0 && (!r.Markers || r.HandledBy == "") {
-		fmt.Fprintf(out, "  Stock lines of the task runner naming the task or its Job:\n")
-		for _, l := range r.StockLines {
-			fmt.Fprintln(out, linePrefix(l.Pod, podPrefix)+l.Line)
-		}
-	}
-	width := 0
-	for _, m := range marks {
-		width = max(width, len([]rune(m)))
-	}
-	fmt.Fprintln(out, "Steps:")
-	for _, s := range r.Steps {
-		m := marks[s.Status]
-		fmt.Fprintf(out, "  %s%s %d %-10s %s\n", m, strings.Repeat(" ", width-len([]rune(m))), s.Step, s.ID, s.Status)
-	}
-	if r.FailedStep == nil {
-		fmt.Fprintln(out, "The Overlord obtained a live log stream for the task.")
-		return
-	}
-	fmt.Fprintf(out, "Failing layer: step %d %s (%s)\n", r.FailedStep.Number(), *r.FailedStep, r.FailedStep.Layer())
-	fmt.Fprintf(out, "Cause: %s\n", r.Cause)
-	fmt.Fprintf(out, "Fix:   %s\n", r.Fix)
 }
 
 // linePrefix indents a line of the trace and, when several pods were

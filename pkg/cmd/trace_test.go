@@ -12,6 +12,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
 )
@@ -95,16 +97,47 @@ func TestTraceRefusesBadArguments(t *testing.T) {
 	}
 }
 
-func TestPrintTraceSaysTheFailingLayerCauseAndFix(t *testing.T) {
+func TestPrintDiagnosisSaysTheFailedLayerCauseAndFix(t *testing.T) {
+	// A RUNNING task whose live log the Overlord (Druid 36) answers 404 for
+	// while its service account may not get pods/log.
+	st := &overlord.TaskStatusPlus{ID: "query-abc123", StatusCode: overlord.StatusRunning, RunnerStatusCode: overlord.RunnerRunning,
+		Location: overlord.TaskLocation{Host: "10.244.1.7", Port: 8100, TLSPort: -1, K8sPodName: "queryabc123-a2-x7k2p"}}
+	allowed := false
+	leader := true
+	a := &probe.Answers{TaskID: "query-abc123", Namespace: "druid", Container: "main", Now: t0,
+		Overlord: probe.OverlordAnswers{Where: "pod druid/druid-overlord-0:8090", How: "the API server's pod proxy", IsLeader: &leader, Status: st,
+			Log: &overlord.LogAnswer{Code: 404, Message: "No log was found for this task. No logs found for this task. Ensure that the task is running and logging is configured correctly."}},
+		Kube: probe.KubeAnswers{Review: probe.AccessAnswer{ServiceAccount: "druid:druid-overlord", Namespace: "druid", Allowed: &allowed}},
+		Logs: probe.LogEvidence{Pods: []string{"druid/druid-overlord-0"}, TailLines: 40}}
+	d := probe.Evaluate(a)
 	var out bytes.Buffer
-	printTrace(&out, tracedResult(overlordsim.WatchNull), false, traceMarkers(&out, true))
+	printDiagnosis(&out, d, tracedResult(overlordsim.Streamed), false, traceMarkers(&out, true))
 	for _, w := range []string{
-		"Trace of task query-abc123", "handled the request", "[K8S-CLIENT] Kubernetes API returned null LogWatch for job [queryabc123-a2]",
-		"[ok]   4 running", "[FAIL] 5 log-watch", "Failing layer: step 5 log-watch (KubernetesPeonClient.getPeonLogWatcher [K8S-CLIENT])",
-		"Cause: the Kubernetes client returned a null LogWatch", "Fix:   check the pod, Job and container",
+		"Live-log path of task query-abc123 (namespace druid)", "Overlord: pod druid/druid-overlord-0:8090, reached by the API server's pod proxy",
+		"RUNNING rule: RUNNING = the pod has an IP (default direct client; assumed: the Overlord's properties are unavailable",
+		"Overlord log: the log of druid/druid-overlord-0 holds no line in Druid's pattern", "DRUID_LOG4J",
+		"[ok]   1 request", "[ok]   4 running", "[FAIL] 5 log-watch", "404 \"No log was found for this task.",
+		"Failed layer: step 5 log-watch (exit 5)", "Cause: the Overlord's service account system:serviceaccount:druid:druid-overlord may not get pods/log",
+		"Fix:   grant it: kubectl create role",
 	} {
 		if !strings.Contains(out.String(), w) {
 			t.Fatalf("output lacks %q:\n%s", w, out.String())
 		}
+	}
+	out.Reset()
+	if err := printStructured(&out, "json", traceDoc{Diagnosis: d, OverlordPods: []string{"druid/druid-overlord-0"}}); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"taskId", "overlord", "reachedBy", "runningRule", "steps", "failedStep", "cause", "fix", "exitCode", "overlordLog", "overlordPods", "logTrace"} {
+		if _, ok := doc[k]; !ok {
+			t.Fatalf("no key %q in %s", k, out.String())
+		}
+	}
+	if doc["failedStep"] != "log-watch" || doc["exitCode"] != float64(5) {
+		t.Fatalf("failedStep %v exitCode %v", doc["failedStep"], doc["exitCode"])
 	}
 }

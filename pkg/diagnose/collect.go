@@ -15,6 +15,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 )
 
 // Observation is the evidence Collect gathers for Evaluate.
@@ -41,8 +42,11 @@ type Observation struct {
 	Access []Access
 	// Overlord is what the Overlord said of the task, if one is configured.
 	Overlord OverlordProbe
-	// OverlordLog is the Overlord's answer for the live log (CollectOverlordLog).
-	OverlordLog OverlordLogProbe
+	// Probe is the probes' verdict on the Overlord's layers
+	// (ProbeOverlord); nil when no Overlord was asked.
+	Probe *probe.Diagnosis
+	// Rule is the RUNNING rule applied to the task's state.
+	Rule probe.RuleChoice
 }
 
 // StatusGetter is the part of the Overlord client check uses.

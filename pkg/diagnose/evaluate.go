@@ -19,7 +19,7 @@ import (
 // Evaluate turns the evidence into the checklist. A failed step makes the
 // steps that depend on it skipped, with the reason.
 func Evaluate(obs *Observation) *Report {
-	rep := &Report{TaskID: obs.TaskID, Namespace: obs.Namespace, State: string(druid.NotStarted)}
+	rep := &Report{TaskID: obs.TaskID, Namespace: obs.Namespace, State: string(druid.NotStarted), RunningRule: ruleText(obs)}
 	r := obs.Res
 	if r != nil {
 		rep.State, rep.Reason = string(r.State.Phase), r.State.Reason
@@ -156,6 +156,7 @@ func runningCheck(obs *Observation) Check {
 	switch st.Phase {
 	case druid.Running:
 		c := newCheck(CheckRunning, OK, exitcode.OK, "RUNNING: "+st.Reason)
+		c.add("Druid's rule: %s", ruleText(obs))
 		if st.Waiting != "" {
 			c.Status, c.Code = Fail, exitcode.NotRunning
 			c.Message = "RUNNING by Druid's rule, but container " + obs.Container + " has not started: " + st.Waiting
@@ -171,7 +172,7 @@ func runningCheck(obs *Observation) Check {
 		return c
 	}
 	c := newCheck(CheckRunning, Fail, exitcode.NotRunning, "PENDING: "+st.Reason)
-	c.add("Druid's rule: RUNNING once the pod has an IP; pod IP: %s", msg.OrNone(pod.Status.PodIP))
+	c.add("Druid's rule: %s; pod IP: %s", ruleText(obs), msg.OrNone(pod.Status.PodIP))
 	c.add("phase: %s", msg.OrNone(string(pod.Status.Phase)))
 	for _, cond := range pod.Status.Conditions {
 		if cond.Status != corev1.ConditionTrue {
@@ -322,6 +323,15 @@ func addEvents(c *Check, events []corev1.Event, err error, all bool) {
 			c.add("event %s %s: %s", e.Type, e.Reason, msg.OneLine(e.Message))
 		}
 	}
+}
+
+// ruleText is the RUNNING rule applied, and whether it was read or
+// assumed.
+func ruleText(obs *Observation) string {
+	if obs.Rule.Rule == "" {
+		return druid.RunningByIP.Text() + " (default direct client; assumed)"
+	}
+	return obs.Rule.String()
 }
 
 func ruleWords(r druid.Rule) string {

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
@@ -18,6 +19,13 @@ func overlordCheck(obs *Observation) Check {
 	p := obs.Overlord
 	if p.Where == "" {
 		return newCheck(CheckOverlord, Skipped, exitcode.OK, "skipped: no Overlord configured (--overlord URL or --overlord-service NAME)")
+	}
+	if d := obs.Probe; d != nil && d.Failed() == "request" {
+		// Refused, not the leader, or unreachable: the probes say which.
+		c := newCheck(CheckOverlord, Fail, d.ExitCode, d.Cause)
+		c.Evidence = append(c.Evidence, d.Steps[0].Evidence...)
+		c.Hint = d.Fix
+		return c
 	}
 	var nf *overlord.NotFoundError
 	var he *overlord.HTTPError
@@ -38,6 +46,14 @@ func overlordCheck(obs *Observation) Check {
 	}
 	st := p.Status
 	c := newCheck(CheckOverlord, OK, exitcode.OK, "")
+	if d := obs.Probe; d != nil {
+		// Leader and the runner's lists, as the probes saw them.
+		for _, e := range append(append([]string{}, d.Steps[0].Evidence...), d.Steps[1].Evidence...) {
+			if strings.Contains(e, "isLeader") || strings.Contains(e, "Tasks") || strings.Contains(e, "asked ") {
+				c.add("%s", e)
+			}
+		}
+	}
 	c.add("statusCode %s, runnerStatusCode %s, type %s, datasource %s", st.StatusCode, msg.OrNone(string(st.RunnerStatusCode)), msg.OrNone(st.Type), msg.OrNone(st.DataSource))
 	if st.Location.Host != "" {
 		c.add("location %s:%d (tls %d) pod %s", st.Location.Host, st.Location.Port, st.Location.TLSPort, msg.OrNone(st.Location.K8sPodName))

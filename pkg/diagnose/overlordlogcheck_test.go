@@ -2,128 +2,119 @@ package diagnose
 
 import (
 	"context"
-	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
-	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
-	"github.com/druid-logs/kubectl-druid-logs/test/overlordsim"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 )
 
-func traced(recs []overlordsim.Record) *trace.Result {
-	tr := trace.NewTracer("druid/druid-overlord-0", trace.Options{TaskID: "query-abc123"})
-	for _, l := range overlordsim.Render(now, recs) {
-		tr.Feed(l, time.Time{})
+// stockOverlord answers like a Druid 36 Overlord (apache/druid master
+// @4c0f5240c1: OverlordResource, StatusResource): the leader, knows
+// query-abc123 with runnerStatusCode runner, answers the live log with
+// logCode, the properties with informers; 401 everywhere when refuse.
+func stockOverlord(t *testing.T, runner string, logCode int, informers, refuse bool) *overlord.Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		p := strings.TrimPrefix(r.URL.Path, "/druid/indexer/v1/")
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case p == "isLeader":
+			io.WriteString(w, `{"leader":true}`)
+		case p == "leader":
+			io.WriteString(w, "http://10.244.0.15:8090")
+		case p == "runningTasks" || p == "pendingTasks" || p == "waitingTasks":
+			io.WriteString(w, "[]")
+		case r.URL.Path == "/status/properties":
+			io.WriteString(w, `{"druid.indexer.runner.type":"k8s","druid.indexer.runner.useK8sSharedInformers":"`+map[bool]string{true: "true", false: "false"}[informers]+`"}`)
+		case strings.HasSuffix(p, "/status"):
+			io.WriteString(w, `{"task":"query-abc123","status":{"id":"query-abc123","statusCode":"RUNNING","status":"RUNNING","runnerStatusCode":"`+runner+
+				`","duration":-1,"location":{"host":null,"port":-1,"tlsPort":-1}}}`)
+		case strings.HasSuffix(p, "/log"):
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(logCode)
+			if logCode == 404 {
+				io.WriteString(w, "No log was found for this task. No logs found for this task. Ensure that the task is running and logging is configured correctly.")
+				return
+			}
+			io.WriteString(w, "2026-07-23T10:00:09,000 INFO [main] org.apache.druid.cli.CliPeon - Starting up\n")
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := overlord.New(overlord.Options{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return trace.Evaluate(trace.Context{TaskID: "query-abc123", Namespace: "druid"}, []trace.PodTrace{tr.Finish()})
+	return c
 }
 
-func TestOverlordLogCheck(t *testing.T) {
-	running := &overlord.TaskStatusPlus{ID: "query-abc123", StatusCode: "RUNNING", RunnerStatusCode: "RUNNING"}
-	noLog := &overlord.NoLogError{TaskID: "query-abc123", Message: overlordsim.LogNotFound34}
-	notRunning := traced(overlordsim.RequestRecords("qtp-1", "query-abc123", "j", "druid", overlordsim.NotRunning))
-	stock := traced(overlordsim.StockRecords("qtp-1", "query-abc123", "j"))
+type denyAll struct{}
+
+func (denyAll) Create(_ context.Context, r *authorizationv1.SubjectAccessReview, _ metav1.CreateOptions) (*authorizationv1.SubjectAccessReview, error) {
+	out := r.DeepCopy()
+	out.Status.Allowed = false
+	return out, nil
+}
+
+func TestOverlordChecksUseTheProbes(t *testing.T) {
+	ovPod := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "druid-overlord-0"}, Spec: corev1.PodSpec{ServiceAccountName: "druid-overlord"}}
+	ipPending := func(p *corev1.Pod) {
+		p.Status.Phase = corev1.PodPending
+		p.Status.ContainerStatuses[0].State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}
+	}
 	tests := []struct {
-		name     string
-		pod      func(*corev1.Pod)
-		ovl      OverlordProbe
-		probe    OverlordLogProbe
-		podBytes int
-		status   Status
-		code     int
-		contains string
+		name                  string
+		ovl                   *overlord.Client
+		pod                   func(*corev1.Pod)
+		check, runningMessage string
+		status                Status
+		code                  int
+		contains, rule        string
 	}{
-		{"no Overlord configured", func(*corev1.Pod) {}, OverlordProbe{}, OverlordLogProbe{}, 120, Skipped, exitcode.OK, "no Overlord configured"},
-		{"the Overlord cannot be asked", func(*corev1.Pod) {}, OverlordProbe{Where: "http://o", Err: errors.New("refused")}, OverlordLogProbe{}, 120,
-			Skipped, exitcode.OK, "check overlord did not pass"},
-		{"the task is not RUNNING", terminate(0, "Completed"), OverlordProbe{Where: "http://o", Status: running}, OverlordLogProbe{}, 120,
-			Skipped, exitcode.OK, "not RUNNING"},
-		{"the live log comes back", func(*corev1.Pod) {}, OverlordProbe{Where: "http://o", Status: running}, OverlordLogProbe{Tried: true, Bytes: 42}, 120,
-			OK, exitcode.OK, "streams this RUNNING task's live log: 42 bytes"},
-		{"404 while the pod logs, and the Overlord's log says PENDING", func(*corev1.Pod) {}, OverlordProbe{Where: "http://o", Status: running},
-			OverlordLogProbe{Tried: true, Err: noLog, Trace: notRunning}, 120, Fail, exitcode.NotRunning,
-			`cannot stream this RUNNING task's live log: it answered 404 "No log was found for this task. The task may not exist, or it may not have begun running yet."; its log shows step 4 (running) fail`},
-		{"an empty answer and the Overlord's log forbidden", func(*corev1.Pod) {}, OverlordProbe{Where: "http://o", Status: running},
-			OverlordLogProbe{Tried: true, TraceErr: apierrors.NewForbidden(schema.GroupResource{Resource: "pods/log"}, "o", errors.New("no"))}, 120,
-			Fail, exitcode.Error, "it answered an empty body"},
-		{"404 from an Overlord without markers", func(*corev1.Pod) {}, OverlordProbe{Where: "http://o", Status: running},
-			OverlordLogProbe{Tried: true, Err: noLog, Trace: stock}, 120, Fail, exitcode.Error, "no live-log marker lines"},
-		{"404 while the container has written nothing", func(*corev1.Pod) {}, OverlordProbe{Where: "http://o", Status: running},
-			OverlordLogProbe{Tried: true, Err: noLog}, 0, Warning, exitcode.OK, "written nothing yet either"},
-		{"credentials refused", func(*corev1.Pod) {}, OverlordProbe{Where: "http://o", Status: running},
-			OverlordLogProbe{Tried: true, Err: &overlord.HTTPError{Method: "GET", URL: "http://o", StatusCode: 401}}, 120, Fail, exitcode.Forbidden, "cannot ask"},
+		{"no Overlord: the rule is assumed", nil, func(*corev1.Pod) {}, CheckOverlordLog, "RUNNING", Skipped, exitcode.OK, "no Overlord configured", "assumed: no Overlord asked"},
+		{"served", stockOverlord(t, "RUNNING", 200, false, false), func(*corev1.Pod) {}, CheckOverlordLog, "RUNNING", OK, exitcode.OK,
+			"the Overlord serves the live log (GET /task/query-abc123/log: 200", "read: GET /status/properties druid.indexer.runner.useK8sSharedInformers=false"},
+		{"404 and the Overlord's account may not get pods/log", stockOverlord(t, "RUNNING", 404, false, false), func(*corev1.Pod) {}, CheckOverlordLog, "RUNNING",
+			Fail, exitcode.Forbidden, "system:serviceaccount:druid:druid-overlord may not get pods/log", "read"},
+		{"informer mode: a Pending pod with an IP is PENDING", stockOverlord(t, "PENDING", 404, true, false), ipPending, CheckRunning, "PENDING",
+			Fail, exitcode.NotRunning, "with shared informers RUNNING = the pod's phase is Running", "RUNNING = the pod's phase is Running, Succeeded or Failed (shared informers"},
+		{"credentials refused", stockOverlord(t, "RUNNING", 200, false, true), func(*corev1.Pod) {}, CheckOverlord, "RUNNING",
+			Fail, exitcode.Forbidden, "refused the plugin's credentials: 401", "the Overlord's properties are unavailable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			obs := scenario(tt.pod)
-			obs.Overlord, obs.OverlordLog, obs.Log.Bytes = tt.ovl, tt.probe, tt.podBytes
-			c := Evaluate(obs).Checks[8]
-			text := c.Message + " | " + strings.Join(c.Evidence, " | ") + " | " + c.Hint
-			if c.ID != CheckOverlordLog || c.Status != tt.status || (c.Status == Fail && c.Code != tt.code) || !strings.Contains(text, tt.contains) {
-				t.Fatalf("%s = %s/%d %q\nwant %s/%d containing %q", c.ID, c.Status, c.Code, text, tt.status, tt.code, tt.contains)
+			var p OverlordProbes
+			if tt.ovl != nil {
+				p = OverlordProbes{Targets: []probe.Target{{API: tt.ovl, Where: tt.ovl.BaseURL(), How: "--overlord"}}, Reviewer: denyAll{},
+					Pods: []corev1.Pod{ovPod}}
 			}
-			if c.Status == Fail && c.Hint == "" {
-				t.Fatal("a failed check has no hint")
+			ProbeOverlord(context.Background(), obs, p, nil)
+			rep := Evaluate(obs)
+			if rep.State != tt.runningMessage || !strings.Contains(rep.RunningRule, tt.rule) {
+				t.Errorf("state %s rule %q; want %s, %q", rep.State, rep.RunningRule, tt.runningMessage, tt.rule)
 			}
-		})
-	}
-}
-
-type fakeLogs struct {
-	body string
-	err  error
-}
-
-func (f fakeLogs) TaskLog(context.Context, string, int64) (io.ReadCloser, error) {
-	if f.err != nil {
-		return nil, f.err
-	}
-	return io.NopCloser(strings.NewReader(f.body)), nil
-}
-
-func TestCollectOverlordLogTracesOnlyWhenTheOverlordGivesNothing(t *testing.T) {
-	ovlPod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "druid-overlord-0", Namespace: "druid", Labels: map[string]string{"component": "overlord"}},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "druid"}}}}
-	tests := []struct {
-		name   string
-		pod    func(*corev1.Pod)
-		ovlErr error
-		logs   fakeLogs
-		tried  bool
-		bytes  int
-		traced bool
-	}{
-		{"content", func(*corev1.Pod) {}, nil, fakeLogs{body: "peon line\n"}, true, 10, false},
-		{"Druid's 404", func(*corev1.Pod) {}, nil, fakeLogs{err: &overlord.NoLogError{TaskID: "query-abc123", Message: overlordsim.LogNotFound35}}, true, 0, true},
-		{"an empty body", func(*corev1.Pod) {}, nil, fakeLogs{}, true, 0, true},
-		{"a server error is not traced", func(*corev1.Pod) {}, nil, fakeLogs{err: &overlord.HTTPError{StatusCode: 500}}, true, 0, false},
-		{"a finished task is not asked", terminate(0, "Completed"), nil, fakeLogs{body: "x"}, false, 0, false},
-		{"an Overlord that did not answer is not asked", func(*corev1.Pod) {}, errors.New("refused"), fakeLogs{body: "x"}, false, 0, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			obs := scenario(tt.pod)
-			obs.Overlord = OverlordProbe{Where: "http://o", Err: tt.ovlErr}
-			k := kubetest.Wrap(fake.NewClientset(ovlPod))
-			CollectOverlordLog(context.Background(), k, obs, tt.logs, overlordlog.Selection{Namespace: "druid"})
-			p := obs.OverlordLog
-			if p.Tried != tt.tried || p.Bytes != tt.bytes || (p.Trace != nil) != tt.traced {
-				t.Fatalf("probe %+v", p)
-			}
-			if tt.traced && (strings.Join(p.Trace.OverlordPods, " ") != "druid/druid-overlord-0" || p.Trace.Markers) {
-				t.Fatalf("trace of %v, markers %t", p.Trace.OverlordPods, p.Trace.Markers)
+			for _, c := range rep.Checks {
+				if c.ID != tt.check {
+					continue
+				}
+				if c.Status != tt.status || (c.Status == Fail && c.Code != tt.code) || !strings.Contains(c.Message, tt.contains) {
+					t.Errorf("%s: %s (exit %d) %q; want %s %d containing %q", c.ID, c.Status, c.Code, c.Message, tt.status, tt.code, tt.contains)
+				}
 			}
 		})
 	}

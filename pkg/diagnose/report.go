@@ -46,13 +46,16 @@ type Check struct {
 
 // Report is the whole checklist for one task.
 type Report struct {
-	TaskID    string  `json:"taskId"`
-	Namespace string  `json:"namespace"`
-	Job       string  `json:"job"`
-	Pod       string  `json:"pod"`
-	State     string  `json:"state"`
-	Reason    string  `json:"reason"`
-	Checks    []Check `json:"checks"`
+	TaskID    string `json:"taskId"`
+	Namespace string `json:"namespace"`
+	Job       string `json:"job"`
+	Pod       string `json:"pod"`
+	State     string `json:"state"`
+	Reason    string `json:"reason"`
+	// RunningRule is Druid's RUNNING rule for the runner's mode, and
+	// whether the mode was read from the Overlord or assumed.
+	RunningRule string  `json:"runningRule"`
+	Checks      []Check `json:"checks"`
 }
 
 // ExitCode is 0 when no check failed, else the code of the first failure.

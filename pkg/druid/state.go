@@ -50,12 +50,69 @@ func (s State) Streamable() bool {
 	return s.Phase == Running && s.Waiting == ""
 }
 
-// StateOf applies Druid's lifecycle rule (KubernetesPeonLifecycle) to a Job
-// and its pod: no Job is NOT_STARTED; a Job without a pod, or a pod without
-// an IP, is PENDING; a pod with an IP is RUNNING; a terminated container, a
-// finished pod or a finished Job is STOPPED. job and pod may be nil;
-// container is the container whose state matters (normally "main").
+// RunningRule is the condition on the pod that moves Druid's peon
+// lifecycle from PENDING to RUNNING. It depends on the runner's
+// Kubernetes client (druid.indexer.runner.useK8sSharedInformers).
+type RunningRule string
+
+// The RUNNING rules of the Kubernetes task runner's two clients (apache/druid
+// master @4c0f5240c1, extensions-core/kubernetes-overlord-extensions).
+const (
+	// RunningByIP is the default direct client's rule: RUNNING once
+	// pod.status.podIP is set, whatever the phase
+	// (KubernetesPeonClient.launchPeonJobAndWaitForStart waits for the IP).
+	RunningByIP RunningRule = "pod-ip"
+	// RunningByPhase is the rule with useK8sSharedInformers=true (36+):
+	// RUNNING once the pod's phase is Running, Succeeded or Failed
+	// (CachingKubernetesPeonClient.java:224-226); a pod with an IP that is
+	// still Pending (image pull, ContainerCreating) is PENDING.
+	RunningByPhase RunningRule = "pod-phase"
+)
+
+// Mode names the runner's client whose rule this is.
+func (r RunningRule) Mode() string {
+	if r == RunningByPhase {
+		return "shared informers (useK8sSharedInformers=true)"
+	}
+	return "default direct client"
+}
+
+// Text states the rule in one line.
+func (r RunningRule) Text() string {
+	if r == RunningByPhase {
+		return "RUNNING = the pod's phase is Running, Succeeded or Failed"
+	}
+	return "RUNNING = the pod has an IP"
+}
+
+// PodRunning reports whether the pod meets the rule.
+func (r RunningRule) PodRunning(pod *corev1.Pod) bool {
+	if pod == nil {
+		return false
+	}
+	if r == RunningByPhase {
+		switch pod.Status.Phase {
+		case corev1.PodRunning, corev1.PodSucceeded, corev1.PodFailed:
+			return true
+		}
+		return false
+	}
+	return pod.Status.PodIP != ""
+}
+
+// StateOf applies Druid's lifecycle rule (KubernetesPeonLifecycle) of the
+// default direct client to a Job and its pod; see StateWith.
 func StateOf(job *batchv1.Job, pod *corev1.Pod, container string, now time.Time) State {
+	return StateWith(RunningByIP, job, pod, container, now)
+}
+
+// StateWith applies Druid's lifecycle rule (KubernetesPeonLifecycle) to a
+// Job and its pod: no Job is NOT_STARTED; a Job without a pod, or a pod
+// that does not meet rule, is PENDING; a pod that meets it is RUNNING; a
+// terminated container, a finished pod or a finished Job is STOPPED. job
+// and pod may be nil; container is the container whose state matters
+// (normally "main").
+func StateWith(rule RunningRule, job *batchv1.Job, pod *corev1.Pod, container string, now time.Time) State {
 	if job == nil {
 		return State{Phase: NotStarted, Reason: "no Job exists for this task"}
 	}
@@ -93,8 +150,16 @@ func StateOf(job *batchv1.Job, pod *corev1.Pod, container string, now time.Time)
 			waiting = "Waiting"
 		}
 	}
-	if pod.Status.PodIP == "" {
-		return State{Phase: Pending, Waiting: waiting, Reason: pendingReason(pod, container, cs)}
+	if !rule.PodRunning(pod) {
+		reason := pendingReason(pod, container, cs)
+		if pod.Status.PodIP != "" {
+			reason = fmt.Sprintf("pod %s has IP %s but phase %s, and with shared informers %s", pod.Name, pod.Status.PodIP,
+				msg.OrNone(string(pod.Status.Phase)), rule.Text())
+			if waiting != "" {
+				reason += "; " + waitingReason(container, cs.State.Waiting)
+			}
+		}
+		return State{Phase: Pending, Waiting: waiting, Reason: reason}
 	}
 	s := State{Phase: Running, Waiting: waiting,
 		Reason: fmt.Sprintf("pod %s has IP %s on node %s", pod.Name, pod.Status.PodIP, msg.OrNone(pod.Spec.NodeName))}

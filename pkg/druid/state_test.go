@@ -1,6 +1,7 @@
 package druid
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +159,44 @@ func TestBelongsTo(t *testing.T) {
 				t.Fatalf("BelongsTo = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRunningRulePerMode checks the two clients' rules: the direct client
+// (KubernetesPeonClient) waits for the pod's IP, the shared-informer
+// client (CachingKubernetesPeonClient.java:224-226, Druid 36+) for phase
+// Running, Succeeded or Failed.
+func TestRunningRulePerMode(t *testing.T) {
+	ipPending := func(p *corev1.Pod) {
+		p.Status.PodIP = "10.1.2.3"
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "main", State: corev1.ContainerState{
+			Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff"}}}}
+	}
+	noIPRunning := func(p *corev1.Pod) { p.Status.Phase = corev1.PodRunning }
+	tests := []struct {
+		name      string
+		rule      RunningRule
+		pod       *corev1.Pod
+		want      Phase
+		reasonHas string
+	}{
+		{"direct: no IP is PENDING", RunningByIP, testPod(nil), Pending, "has no IP yet"},
+		{"direct: IP while Pending is RUNNING", RunningByIP, testPod(ipPending), Running, "has IP 10.1.2.3"},
+		{"direct: Running without IP is PENDING", RunningByIP, testPod(noIPRunning), Pending, ""},
+		{"informer: IP while Pending is PENDING", RunningByPhase, testPod(ipPending), Pending, "but phase Pending, and with shared informers RUNNING = the pod's phase is Running"},
+		{"informer: phase Running is RUNNING", RunningByPhase, testPod(running), Running, ""},
+		{"informer: Running without IP is RUNNING", RunningByPhase, testPod(noIPRunning), Running, ""},
+		{"informer: Succeeded is STOPPED", RunningByPhase, testPod(func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded }), Stopped, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := StateWith(tt.rule, testJob(), tt.pod, "main", now)
+			if st.Phase != tt.want || !strings.Contains(st.Reason, tt.reasonHas) {
+				t.Errorf("state %s (%s), want %s containing %q", st.Phase, st.Reason, tt.want, tt.reasonHas)
+			}
+		})
+	}
+	if RunningByIP.PodRunning(nil) || RunningByPhase.PodRunning(nil) {
+		t.Error("a missing pod meets a rule")
 	}
 }

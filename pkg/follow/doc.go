@@ -15,7 +15,18 @@
 // split; that fragment belongs to a line already printed and is dropped.
 // Before any line was printed, a reconnect asks from the time the first
 // request asked for (its sinceTime, or when it was made for --tail), so
-// lines written meanwhile are not lost.
+// lines written meanwhile are not lost. A follow begun with --tail or
+// --since also remembers where it began (a mark: a printed line known again
+// by its stamp and first bytes), so a resume that reaches back there drops
+// the lines before it, which nobody asked for.
+//
+// A new request reads only the file the kubelet writes now: when a resume
+// point lies in a file it rotated away, the printed lines to skip are not
+// re-sent and the first line is newer than all of them. That is a gap
+// (Gap): said once through Notify, as an {"event":"gap"} object in JSON,
+// and to Options.OnGap. The last lines printed are kept as keys (first
+// bytes and length), so a caller can find a gap, or the end of a follow,
+// in a copy of the log without timestamps (FindGap, FindRun, CopyLines).
 //
 // It stops once the container has ended and its log is confirmed drained:
 // any clean end of a stream can be a proxy's early end, so the end is read

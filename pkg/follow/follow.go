@@ -1,6 +1,7 @@
 package follow
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -58,8 +59,12 @@ type Options struct {
 	// fields (see JSONLine) instead of its text; Timestamps and Prefix are
 	// then not used.
 	JSON *JSONLine
-	// Notify receives one-line status messages (reconnects) for stderr.
+	// Notify receives one-line status messages (reconnects, gaps) for
+	// stderr.
 	Notify func(format string, args ...any)
+	// OnGap, when set, is told of each gap as it is found (see Gap); it is
+	// also said through Notify and, with JSON, as an event object.
+	OnGap func(Gap)
 	// Now is the clock of the first request's time; default time.Now.
 	Now func() time.Time
 }
@@ -74,20 +79,23 @@ const defaultMaxLine = 1 << 20
 
 // Follower prints one container's log to an io.Writer.
 type Follower struct {
-	opts  Options
-	open  Opener
-	out   *lineWriter
-	done  printed
-	skip  skipper
-	cur   lineState
-	lines int64 // lines printed
-	seen  int64 // lines and pieces taken from the server, skipped or not
-	buf   []byte
-	hl    []byte              // a highlighted line
-	pause func(time.Duration) // time.Sleep; tests count the pauses
+	opts   Options
+	open   Opener
+	out    *lineWriter
+	done   printed
+	skip   skipper
+	cur    lineState
+	lines  int64 // lines printed
+	seen   int64 // lines and pieces taken from the server, skipped or not
+	buf    []byte
+	hl     []byte              // a highlighted line
+	pause  func(time.Duration) // time.Sleep; tests count the pauses
+	recent recent              // the last lines printed, for matching in a stored log
+	gaps   []Gap
 
 	requested   bool   // the first request was made
 	origin      *stamp // what the first request asked from, if not the log's start
+	sinceOrigin bool   // origin is --since's: lines stamped before it are never printed
 	offset      int64  // bytes of the log (no timestamps) printed
 	offsetKnown bool
 }
@@ -97,10 +105,12 @@ type lineState struct {
 	open      bool  // part of it was taken: the next part continues it
 	ts        stamp // its stamp
 	stamped   bool
-	tsLen     int  // bytes of its timestamp and the space after it
-	skip      bool // it was printed before a reconnect
-	skipBytes int  // bytes of it printed before a reconnect
-	consumed  int  // bytes of it taken so far
+	tsLen     int    // bytes of its timestamp and the space after it
+	skip      bool   // it was printed before a reconnect
+	skipBytes int    // bytes of it printed before a reconnect
+	consumed  int    // bytes of it taken so far
+	sum       uint64 // checksum of its first bytes, when it may be a mark
+	bySeek    bool   // it is skipped as it comes before the mark
 }
 
 // New returns a Follower that reads through open and writes to out.
@@ -214,7 +224,7 @@ func (f *Follower) drain(ctx context.Context) error {
 		case permanent(err):
 			return err
 		case apierrors.IsNotFound(err):
-			return &LogGoneError{Offset: f.offset, OffsetKnown: f.offsetKnown, Err: err}
+			return &LogGoneError{Last: f.recent.keys(), Offset: f.offset, OffsetKnown: f.offsetKnown, Err: err}
 		case apierrors.IsBadRequest(err) && f.seen == 0:
 			// The container never started: there is no log to read.
 			f.notify("no log to read: %s", why(err))
@@ -245,18 +255,17 @@ const streamSkew = time.Second
 // reads from sinceTime instead.
 func (f *Follower) finalRead(ctx context.Context) error {
 	if f.done.any {
-		n := int64(2*(f.done.resent()+f.done.trailing) + 64)
-		from := stampOf(f.done.from())
-		// The runtime stamps stdout and stderr separately, so a line stamped
-		// before the resume point can follow, in the file, one stamped after
-		// it: the tail covers only if it starts earlier by more than that
-		// skew.
-		cover := stampOf(f.done.from().Add(-streamSkew))
+		_, resent, _ := f.done.resume()
+		n := int64(2*(resent+f.done.trailing) + 64)
 		rc, err := f.open(ctx, &corev1.PodLogOptions{Container: f.opts.Container, Timestamps: true, TailLines: &n})
 		if err != nil {
 			return err
 		}
-		f.armResume(&from, &cover)
+		// The runtime stamps stdout and stderr separately, so a line stamped
+		// before the resume point can follow, in the file, one stamped after
+		// it: the tail covers only if it starts earlier by more than that
+		// skew.
+		f.armResume(true)
 		if _, err = f.pump(ctx, rc, nil, true); !errors.Is(err, errNotCovered) {
 			return err
 		}
@@ -273,54 +282,83 @@ func (f *Follower) finalRead(ctx context.Context) error {
 // options the first time, then sinceTime from what was printed.
 func (f *Follower) request(follow bool) *corev1.PodLogOptions {
 	o := &corev1.PodLogOptions{Container: f.opts.Container, Follow: follow, Timestamps: true}
-	switch {
-	case f.done.any:
-		t := metav1.NewTime(f.done.from())
-		o.SinceTime = &t
-		f.armResume(nil, nil)
-	case f.requested:
-		if f.origin != nil {
-			t := metav1.NewTime(f.origin.time().Truncate(time.Second))
+	if f.requested {
+		if since := f.armResume(false); !since.IsZero() {
+			t := metav1.NewTime(since)
 			o.SinceTime = &t
 		}
-		f.armResume(nil, nil)
-	default:
-		f.requested = true
-		o.SinceSeconds, o.SinceTime, o.TailLines = f.opts.SinceSeconds, f.opts.SinceTime, f.opts.TailLines
-		now := f.opts.Now()
-		switch {
-		case o.SinceTime != nil:
-			s := stampOf(o.SinceTime.Time.Truncate(time.Second)) // what travels on the wire
-			f.origin = &s
-		case o.SinceSeconds != nil:
-			s := stampOf(now.Add(-time.Duration(*o.SinceSeconds) * time.Second))
-			f.origin = &s
-		case o.TailLines != nil:
-			s := stampOf(now)
-			f.origin = &s
-		default:
-			f.offsetKnown = true
-		}
-		f.skip = skipper{}
+		return o
 	}
+	f.requested = true
+	o.SinceSeconds, o.SinceTime, o.TailLines = f.opts.SinceSeconds, f.opts.SinceTime, f.opts.TailLines
+	now := f.opts.Now()
+	switch {
+	case o.SinceTime != nil:
+		s := stampOf(o.SinceTime.Time.Truncate(time.Second)) // what travels on the wire
+		f.origin, f.sinceOrigin = &s, true
+	case o.SinceSeconds != nil:
+		s := stampOf(now.Add(-time.Duration(*o.SinceSeconds) * time.Second))
+		f.origin, f.sinceOrigin = &s, true
+	case o.TailLines != nil:
+		s := stampOf(now)
+		f.origin = &s
+	default:
+		f.offsetKnown = true
+	}
+	f.done.late = f.origin != nil
+	f.skip = skipper{}
 	return o
 }
 
-// armResume sets the skipper for a stream that re-sends what was printed.
-// cover, for a tail read, is the resume point the read must reach back to;
-// lines before it are dropped as sinceTime would drop them.
-func (f *Follower) armResume(from, cover *stamp) {
+// armResume sets the skipper for a stream that re-sends what was printed
+// and returns the sinceTime to ask for (zero: from the log's start). A
+// tail read (tailRead) sends lines from before that time too: the skipper
+// drops them as sinceTime would, and ends the read if its first line is
+// not before the resume point by a stream skew (it would not cover it).
+func (f *Follower) armResume(tailRead bool) (since time.Time) {
 	s := skipper{active: true, leading: true, trailing: f.done.trailing,
 		partial: f.done.partial, partTS: f.done.partialTS, partStmp: f.done.partialHas}
-	if f.done.any {
-		s.stamped, s.newest, s.bounded = f.done.resent(), f.done.newest, true
-	} else {
+	if !f.done.any {
+		// Nothing printed yet: from where the first request began.
 		s.before = f.origin
+		if f.origin != nil {
+			since = f.origin.time().Truncate(time.Second)
+		}
+		f.skip = s
+		return since
 	}
-	if cover != nil {
-		s.cover, s.before = cover, from
+	var resent int
+	since, resent, s.seek = f.done.resume()
+	s.stamped, s.newest, s.bounded = resent, f.done.newest, true
+	if s.seek {
+		s.mark, s.markSum = f.done.mark, f.done.markSum
+		s.markEnd = stampOf(f.done.mark.time().Add(streamSkew))
+		if bytes.Compare(f.done.newest[:], s.markEnd[:]) > 0 {
+			s.markEnd = f.done.newest
+		}
+		if f.done.marks == 1 {
+			// Only the first line was printed, and it may be the rest of
+			// a split line, which the server now sends whole: a line that
+			// ends as it did is the mark too, if that end is long enough
+			// to tell. (A shorter rest is not known again: if the server
+			// sends it whole, the lines up to a stream skew after it are
+			// dropped with it, and no gap is reported.)
+			s.byEnd, s.endSum, s.endSize = f.done.firstSize >= minEnd, f.done.firstEnd, f.done.firstSize
+			s.noGap = !s.byEnd
+		}
+	}
+	if f.sinceOrigin {
+		s.before = f.origin // --since goes on dropping what it dropped at first
+	}
+	if tailRead {
+		from, cover := stampOf(since), stampOf(since.Add(-streamSkew))
+		if s.before == nil || bytes.Compare(from[:], s.before[:]) > 0 {
+			s.before = &from
+		}
+		s.cover = &cover
 	}
 	f.skip = s
+	return since
 }
 
 func (f *Follower) notify(format string, args ...any) {

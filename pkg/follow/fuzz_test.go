@@ -144,3 +144,76 @@ func fuzzLog(steps []byte) []byte {
 	}
 	return crilog.Encode(recs...)
 }
+
+// FuzzFollowFromATailThroughDrops is FuzzFollowThroughDrops for a follow
+// that begins with --tail: whatever the log and wherever the streams drop
+// once a line was printed, the follower prints exactly what `kubectl logs
+// --tail N` prints (the last N records, the first possibly the rest of a
+// split line), each line once, and nothing from before the tail. Not this
+// property: a drop before the first line (a resume then asks from the time
+// of the first request), and a drop after only the first line when that is
+// the rest of a split line (see armResume and docs/reliability.md).
+func FuzzFollowFromATailThroughDrops(f *testing.F) {
+	f.Add([]byte{2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, []byte{40, 0, 200}, uint8(4))
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, []byte{90, 90}, uint8(5))
+	f.Add([]byte{5, 5, 6, 5, 4, 4, 0, 2, 2}, []byte{255, 90}, uint8(3))
+	f.Add([]byte{6, 6, 6, 4, 1, 1, 1}, []byte{1, 1, 1, 1}, uint8(2))
+	f.Fuzz(func(t *testing.T, steps, cuts []byte, tail uint8) {
+		data := fuzzLog(steps)
+		n := int64(tail % 32)
+		first := crilog.Read(data, crilog.Options{TailLines: &n, Timestamps: true})
+		want := crilog.Read(data, crilog.Options{TailLines: &n})
+		lineEnd := bytes.IndexByte(first, '\n') + 1
+		if lineEnd == 0 {
+			return // nothing to print: no resume of interest
+		}
+		if start := crilog.TailStart(data, n); start > 0 && bytes.Contains(data[bytes.LastIndexByte(data[:start-1], '\n')+1:start], []byte(" P ")) {
+			// The tail begins inside a split line: drop after its second,
+			// or not at all if it has none.
+			second := bytes.IndexByte(first[lineEnd:], '\n')
+			if second < 0 {
+				cuts = nil
+			}
+			lineEnd += second + 1
+		}
+		k := crilog.NewKubelet()
+		k.AppendRaw(data)
+		ended := make(chan struct{})
+		end := func() {
+			select {
+			case <-ended:
+			default:
+				k.Terminate()
+				close(ended)
+			}
+		}
+		cuts = cuts[:min(len(cuts), 6)]
+		for i, c := range cuts {
+			f := crilog.Fault{CutAfter: int(c) * 7, Err: io.ErrUnexpectedEOF, OrWhenIdle: true}
+			if i == 0 {
+				f.CutAfter = max(f.CutAfter, lineEnd)
+			}
+			if i == len(cuts)-1 {
+				f.OnCut = end
+			}
+			k.Faults(f)
+		}
+		if len(cuts) == 0 {
+			end()
+		}
+		var out bytes.Buffer
+		fl := New(k.Open, &out, Options{TailLines: &n, MinBackoff: time.Nanosecond, MaxBackoff: time.Nanosecond,
+			EndGrace: time.Millisecond, Coalesce: -1, MaxFailures: 20})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := fl.Run(ctx, ended); err != nil {
+			t.Fatalf("Run: %v after %d requests", err, len(k.Requests()))
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("log:\n%s\ntail %d printed:\n%q\nwant:\n%q\nrequests: %+v", data, n, out.Bytes(), want, k.Requests())
+		}
+		if len(fl.Gaps()) != 0 {
+			t.Fatalf("a gap was reported where the log was not rotated: %+v", fl.Gaps())
+		}
+	})
+}

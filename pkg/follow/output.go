@@ -71,24 +71,16 @@ func (lw *lineWriter) buffered() int { return lw.w.Buffered() }
 // long to hold whole (Options.MaxLine).
 type JSONLine struct {
 	Task, Pod, Container, Member string
-	head                         []byte // the constant fields, encoded once
+	// Backfilled marks lines printed after the end from Druid's stored
+	// log, to fill a gap: "backfilled":true.
+	Backfilled bool
+	head       []byte // the constant fields, encoded once
 }
 
 // json writes one log line (msg, with its newline if it has one) as a JSON
 // object on a line of its own.
 func (lw *lineWriter) json(j *JSONLine, ts, msg []byte, partial bool) {
-	if j.head == nil {
-		j.head = append(j.head, `{"task":`...)
-		j.head = appendJSONString(j.head, []byte(j.Task))
-		j.head = append(j.head, `,"pod":`...)
-		j.head = appendJSONString(j.head, []byte(j.Pod))
-		j.head = append(j.head, `,"container":`...)
-		j.head = appendJSONString(j.head, []byte(j.Container))
-		if j.Member != "" {
-			j.head = append(j.head, `,"member":`...)
-			j.head = appendJSONString(j.head, []byte(j.Member))
-		}
-	}
+	j.encodeHead()
 	b := append(lw.scratch[:0], j.head...)
 	if ts != nil {
 		b = append(b, `,"timestamp":"`...)
@@ -103,6 +95,45 @@ func (lw *lineWriter) json(j *JSONLine, ts, msg []byte, partial bool) {
 	if partial {
 		b = append(b, `,"partial":true`...)
 	}
+	if j.Backfilled {
+		b = append(b, `,"backfilled":true`...)
+	}
+	b = append(b, "}\n"...)
+	lw.scratch = b
+	saved := lw.prefix
+	lw.prefix = nil
+	lw.line(b)
+	lw.prefix = saved
+}
+
+// encodeHead encodes the constant fields once.
+func (j *JSONLine) encodeHead() {
+	if j.head == nil {
+		j.head = append(j.head, `{"task":`...)
+		j.head = appendJSONString(j.head, []byte(j.Task))
+		j.head = append(j.head, `,"pod":`...)
+		j.head = appendJSONString(j.head, []byte(j.Pod))
+		j.head = append(j.head, `,"container":`...)
+		j.head = appendJSONString(j.head, []byte(j.Container))
+		if j.Member != "" {
+			j.head = append(j.head, `,"member":`...)
+			j.head = appendJSONString(j.head, []byte(j.Member))
+		}
+	}
+}
+
+// event writes a JSON object that is not a log line: {"event":name, the
+// constant fields, "from":from, "to":to}.
+func (lw *lineWriter) event(j *JSONLine, name string, from, to []byte) {
+	j.encodeHead()
+	b := append(lw.scratch[:0], `{"event":`...)
+	b = appendJSONString(b, []byte(name))
+	b = append(b, ',')
+	b = append(b, j.head[1:]...)
+	b = append(b, `,"from":`...)
+	b = appendJSONString(b, from)
+	b = append(b, `,"to":`...)
+	b = appendJSONString(b, to)
 	b = append(b, "}\n"...)
 	lw.scratch = b
 	saved := lw.prefix

@@ -27,16 +27,39 @@ type printed struct {
 	partial    int   // bytes of the current unfinished line already written
 	partialTS  stamp
 	partialHas bool // the unfinished line is stamped
+
+	// A follow that began after the log's start (--tail, --since) also
+	// knows where it began, for a resume whose window reaches back there:
+	// the lines before the first printed one were not asked for. The
+	// mark is the first printed line that surely starts a line (the first
+	// line a response sends is stamped even when it is the rest of a line
+	// the runtime split, so it is the second stamped line, or the first
+	// until there is a second), found again by its stamp and content.
+	late     bool     // the follow began after the log's start
+	marks    int      // stamped lines printed, counted up to two
+	mark     stamp    // the mark's stamp
+	markSum  uint64   // and a checksum of its first bytes
+	fromMark [2]int   // stamped lines printed from the mark on, stamped from its second less one / from its second
+	markSecs [2]stamp // the second before the mark's, and the mark's
+	// The first line, when it is the rest of a split line, comes again
+	// only inside that whole line: it is also known by its end.
+	firstEnd  uint64 // checksum of its last bytes
+	firstSize int    // its length
 }
 
-// record notes a complete line with stamp ts (ok false: unstamped).
-func (p *printed) record(ts stamp, ok bool) {
+// record notes a complete line with stamp ts (ok false: unstamped); sum
+// is the checksum of its first bytes (see lineSum) when it may become the
+// mark.
+func (p *printed) record(ts stamp, ok bool, sum uint64) {
 	p.partial = 0
 	if !ok {
 		p.trailing++
 		return
 	}
 	p.trailing = 0
+	if p.late {
+		p.noteMark(ts, sum)
+	}
 	if !p.any {
 		p.any, p.newest, p.cur = true, ts, 1
 		return
@@ -60,10 +83,49 @@ func (p *printed) record(ts stamp, ok bool) {
 	}
 }
 
+// wantsMark reports whether the next stamped line printed becomes the mark.
+func (p *printed) wantsMark() bool { return p.late && p.marks < 2 }
+
+// noteMark counts a stamped line for the mark.
+func (p *printed) noteMark(ts stamp, sum uint64) {
+	if p.marks < 2 {
+		p.marks++
+		p.mark, p.markSum, p.fromMark = ts, sum, [2]int{1, 1}
+		sec := ts.time().Truncate(time.Second)
+		p.markSecs = [2]stamp{stampOf(sec.Add(-time.Second)), stampOf(sec)}
+		return
+	}
+	if bytes.Compare(ts[:], p.markSecs[0][:]) >= 0 {
+		p.fromMark[0]++
+		if bytes.Compare(ts[:], p.markSecs[1][:]) >= 0 {
+			p.fromMark[1]++
+		}
+	}
+}
+
 // from is the sinceTime of a resume: the newest printed second, less the
 // margin.
 func (p *printed) from() time.Time {
 	return p.newest.time().Truncate(time.Second).Add(-resumeMargin)
+}
+
+// resume plans a resume: its sinceTime, how many stamped lines it re-sends
+// that were printed, and whether the skipper must first find the mark
+// (seek): a follow that began late, whose window reaches back to within a
+// stream skew of the mark, is re-sent lines from before the mark that
+// were never printed (or, for the first line, printed only in part). The
+// window then starts at or before the mark's second, so the mark itself
+// is re-sent, and what comes before it is dropped.
+func (p *printed) resume() (since time.Time, resent int, seek bool) {
+	from := p.from()
+	if !p.late || p.marks == 0 || from.After(p.mark.time().Add(streamSkew)) {
+		return from, p.resent(), false
+	}
+	sec := p.mark.time().Truncate(time.Second)
+	if from.Before(sec) {
+		return from, p.fromMark[0], true // from is the second before the mark's
+	}
+	return sec, p.fromMark[1], true
 }
 
 // resent is how many stamped lines a resume from from() re-sends.
@@ -87,6 +149,17 @@ type skipper struct {
 	partTS   stamp  // its stamp, when partStmp
 	partStmp bool
 	cover    *stamp // tail read: the first line must be stamped before this
+	seek     bool   // drop lines until the mark
+	mark     stamp
+	markSum  uint64
+	byEnd    bool   // the mark is the first line: a longer line that ends as it did is the mark too
+	endSum   uint64 // (see printed.firstEnd)
+	endSize  int
+	markEnd  stamp // a line newer than this shows the mark is not there
+	noGap    bool  // a missing mark is no sign of a gap (see armResume)
+	sought   bool  // the last line was skipped as it comes before the mark
+	matched  bool  // a printed line was recognised in this stream
+	gap      bool  // the printed lines are not there: see decide
 }
 
 // verdict is what to do with a line.
@@ -98,9 +171,17 @@ const (
 	notCovered // a tail read that starts too late: use a since read instead
 )
 
-// decide judges a line stamped ts (ok false: unstamped). For a kept line,
+// decide judges a line stamped ts (ok false: unstamped) whose first bytes
+// have checksum sum (computed only while seeking). For a kept line,
 // skipBytes is how many of its bytes were written before the resume.
-func (s *skipper) decide(ts stamp, ok bool) (v verdict, skipBytes int) {
+//
+// The first line kept while printed lines were still expected, when none
+// of them was recognised, sets gap: the lines the server should have
+// re-sent are not in what it serves (the kubelet rotated the file they are
+// in: a new request reads only the current file), so lines between the
+// newest printed and this one may be missing.
+func (s *skipper) decide(ts stamp, ok bool, sum uint64) (v verdict, skipBytes int) {
+	s.sought = false
 	if s.cover != nil {
 		first := s.cover
 		s.cover = nil
@@ -115,13 +196,31 @@ func (s *skipper) decide(ts stamp, ok bool) (v verdict, skipBytes int) {
 	if s.before != nil && ok && bytes.Compare(ts[:], s.before[:]) < 0 {
 		return skipLine, 0
 	}
-	if !ok && s.leading {
+	if !ok && s.leading && !s.seek {
 		return skipLine, 0
+	}
+	if s.seek {
+		switch {
+		case !ok && s.byEnd:
+			s.sought = true
+			return skipLine, 0 // the rest of a line that may end as the first line did
+		case ok && ts == s.mark && sum == s.markSum:
+			s.seek = false // the mark: count from here
+		case ok && bytes.Compare(ts[:], s.markEnd[:]) > 0:
+			s.seek = false // newer than the mark and all printed: it is not there
+		default:
+			s.sought = true
+			return skipLine, 0 // before the mark: not asked for, or printed
+		}
 	}
 	s.leading = false
 	if ok && s.stamped > 0 && !(s.bounded && bytes.Compare(ts[:], s.newest[:]) > 0) {
 		s.stamped--
+		s.matched = true
 		return skipLine, 0
+	}
+	if ok && s.stamped > 0 && s.bounded && !s.matched && !s.noGap {
+		s.gap = true
 	}
 	if !ok && s.stamped > 0 {
 		return skipLine, 0 // an unstamped line among the re-sent ones
@@ -139,3 +238,24 @@ func (s *skipper) decide(ts stamp, ok bool) (v verdict, skipBytes int) {
 	s.stamped, s.trailing, s.partial = 0, 0, 0
 	return printLine, skip
 }
+
+// seekEnd is told that a line skipped while seeking the mark ended (size
+// bytes without timestamp and newline, stamped ts unless !ok, end the
+// checksum of its last bytes): when the mark is the first line printed and
+// that was the rest of a line the runtime split, the whole line, longer and
+// begun no later, ending as it did, is the mark.
+func (s *skipper) seekEnd(ts stamp, ok bool, size int, end uint64) {
+	if !s.seek || !s.byEnd || size <= s.endSize || end != s.endSum || (ok && bytes.Compare(ts[:], s.mark[:]) > 0) {
+		return
+	}
+	s.seek, s.leading, s.matched = false, false, true
+	s.stamped = max(0, s.stamped-1)
+}
+
+// minEnd is the shortest first line known again by its end: a shorter
+// end ("}", say) would be found at the end of too many lines.
+const minEnd = 32
+
+// endSum is a checksum of a line's last bytes (msg without newline): at
+// most 64, and at most n.
+func endSum(msg []byte, n int) uint64 { return lineSum(msg[max(0, len(msg)-min(64, n)):]) }

@@ -38,6 +38,7 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 	defer close(done)
 	go f.watchdog(ctx, rc, ended, final, &byEnd, &lastRead, done)
 	defer rc.Close()
+	defer f.recent.own()
 	f.cur = lineState{}
 	_, direct := rc.(DirectReader)
 	coalesce := f.opts.Coalesce > 0 && !direct
@@ -74,6 +75,7 @@ func (f *Follower) pump(ctx context.Context, rc io.ReadCloser, ended <-chan stru
 			}
 			start = end
 		}
+		f.recent.own() // the buffer is about to be reused
 		if start == end {
 			start, end = 0, 0
 		}
@@ -167,13 +169,26 @@ func (f *Follower) take(part []byte, complete bool) error {
 		if ts != nil {
 			st, ok = canonical(ts)
 		}
-		v, skipBytes := f.skip.decide(st, ok)
+		tsLen := 0
+		if ok {
+			tsLen = len(ts) + 1
+		}
+		var sum uint64
+		if ok && (f.skip.seek || f.done.wantsMark()) {
+			sum = lineSum(part[tsLen:])
+		}
+		v, skipBytes := f.skip.decide(st, ok, sum)
 		if v == notCovered {
 			return errNotCovered
 		}
-		*c = lineState{open: true, ts: st, stamped: ok, skip: v == skipLine, skipBytes: skipBytes}
-		if ok {
-			c.tsLen = len(ts) + 1
+		*c = lineState{open: true, ts: st, stamped: ok, skip: v == skipLine, skipBytes: skipBytes, tsLen: tsLen, sum: sum,
+			bySeek: f.skip.sought}
+		if f.skip.gap {
+			f.skip.gap = false
+			f.gapBefore(st, part[tsLen:], complete)
+		}
+		if v == printLine {
+			f.recent.note(part[tsLen:], complete)
 		}
 	}
 	f.seen++
@@ -184,12 +199,27 @@ func (f *Follower) take(part []byte, complete bool) error {
 	}
 	if !complete {
 		if !c.skip {
-			f.done.partial, f.done.partialTS, f.done.partialHas = c.consumed, c.ts, c.stamped
+			// A resume that drops again before it re-sent all that was
+			// written of the line leaves what was written as it was.
+			f.done.partial, f.done.partialTS, f.done.partialHas = max(c.consumed, c.skipBytes), c.ts, c.stamped
 		}
 		return nil
 	}
+	if (c.bySeek && f.skip.seek && f.skip.byEnd) || (!c.skip && c.stamped && f.done.late && f.done.marks == 0) {
+		msg := part[:len(part)-1]
+		if first < c.tsLen {
+			msg = msg[min(len(msg), c.tsLen-first):]
+		}
+		size := c.consumed - c.tsLen - 1
+		if c.bySeek {
+			f.skip.seekEnd(c.ts, c.stamped, size, endSum(msg, f.skip.endSize))
+		} else {
+			f.done.firstEnd, f.done.firstSize = endSum(msg, size), size
+		}
+	}
 	if !c.skip {
-		f.done.record(c.ts, c.stamped)
+		f.done.record(c.ts, c.stamped, c.sum)
+		f.recent.finish(c.consumed - c.tsLen - 1) // without the newline
 		f.lines++
 	}
 	c.open = false

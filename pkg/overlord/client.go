@@ -91,9 +91,16 @@ func New(opts Options) (*Client, error) {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
+	redirect := sameHostRedirect
+	if opts.Transport != nil {
+		// A transport of our caller's (the API server's proxy) may add its
+		// own credentials to every request: never follow a redirect off
+		// its host (a non-leader Overlord's 307 to the leader's pod IP).
+		redirect = stayOnHost
+	}
 	return &Client{base: base, timeout: timeout,
 		auth: Credentials{User: opts.BasicUser, Password: opts.BasicPassword, Token: opts.BearerToken},
-		http: &http.Client{Transport: rt, CheckRedirect: sameHostRedirect}}, nil
+		http: &http.Client{Transport: rt, CheckRedirect: redirect}}, nil
 }
 
 // String is the base URL; it never includes credentials.
@@ -168,6 +175,18 @@ func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	}
 	if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
 		req.Header.Del("Authorization")
+	}
+	return nil
+}
+
+// stayOnHost follows redirects on the same scheme and host only; any
+// other redirect is returned as the answer.
+func stayOnHost(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+		return http.ErrUseLastResponse
 	}
 	return nil
 }
@@ -269,8 +288,14 @@ func (c *Client) Tasks(ctx context.Context, state, datasource string, max int) (
 }
 
 func (c *Client) get(ctx context.Context, rel string, q url.Values) (*http.Response, error) {
-	u := *c.base
-	u.RawPath = c.base.EscapedPath() + "/" + rel
+	return c.getFrom(ctx, c.base, rel, q)
+}
+
+// getFrom GETs rel under base (the API base, or the server's root for
+// /status/properties) with the client's credentials.
+func (c *Client) getFrom(ctx context.Context, base *url.URL, rel string, q url.Values) (*http.Response, error) {
+	u := *base
+	u.RawPath = base.EscapedPath() + "/" + rel
 	u.Path, _ = url.PathUnescape(u.RawPath)
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)

@@ -68,3 +68,11 @@ func snippet(b []byte) string {
 	}
 	return s
 }
+
+// KubernetesStatus reports whether the body is a Kubernetes Status object:
+// the API server's proxy answered (e.g. 403 for missing RBAC on
+// pods/proxy), not the Overlord.
+func (e *HTTPError) KubernetesStatus() bool {
+	b := strings.ReplaceAll(e.Body, " ", "")
+	return strings.Contains(b, `"kind":"Status"`) && strings.Contains(b, `"apiVersion":"v1"`)
+}

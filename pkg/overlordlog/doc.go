@@ -8,6 +8,10 @@
 // its Job's creation) and the line reading (the kubelet's timestamps, a
 // bound on a line's length), and wires the reads to package trace's
 // consumers (TraceTask, Summarize). It takes kube.Interface and an Opener
-// seam, so tests feed canned streams without a cluster; the markers are
-// package trace's business, and it never prints.
+// seam, so tests feed canned streams without a cluster. Every line of the
+// window is fed, stack trace lines included (each with its kubelet
+// timestamp), so package trace can keep a stack trace up to its root cause
+// and see the leader lines of every pod; recognising Druid's statements
+// and the guide's markers is package trace's business, and it never
+// prints.
 package overlordlog

@@ -9,8 +9,8 @@
 // follows the container with pkg/follow while a pod watch (podwatch)
 // notices its end, and decides from the container's final state how it
 // ended. When the pod vanishes before its log was read to the end and an
-// Overlord is configured, it continues from Druid's task-log storage at the
-// byte offset already printed.
+// Overlord is configured, it continues from Druid's task-log storage after
+// the last lines printed, found there by content.
 //
 // For a set of tasks it watches peon Jobs (listwatch, riding out API
 // outages), decides membership with a pure Selector, follows each member as

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/follow"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
@@ -23,6 +24,11 @@ type Result struct {
 	FromStorage bool
 	// Lines is how many lines were printed from Kubernetes.
 	Lines int64
+	// Gaps are the stretches a resume could not read again (the kubelet
+	// had rotated the file they were in); Backfilled is how many of their
+	// lines were printed after the end from Druid's stored log.
+	Gaps       []follow.Gap
+	Backfilled int64
 }
 
 // NotRunningError: the task has a Job but is not RUNNING by Druid's rule

@@ -1,7 +1,6 @@
 package taskfollow
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -141,10 +140,15 @@ type storedOutcome struct {
 }
 
 // continueFromStorage prints, after a pod vanished before its log was read
-// to the end, the rest of the log from Druid's task-log storage: from the
-// byte offset already printed, once the Overlord has stored the log (it
-// does when the task finishes). Without an Overlord, or without a known
-// offset, it says where the rest is.
+// to the end, the rest of the log from Druid's task-log storage, once the
+// Overlord has stored the log (it does when the task finishes): after the
+// last lines printed, found by content. A byte count would not do: Druid
+// read the stored log through the API after the container ended, which
+// after a rotation serves only the current file, so it need not begin
+// where the follow began. When the stored log does not hold the last lines
+// printed (or holds them twice), it says so and prints nothing from it.
+// Without an Overlord, or when the follow printed nothing and did not
+// start at the log's first line, it says where the rest is.
 func (c *Config) continueFromStorage(ctx context.Context, taskID string, gone *follow.LogGoneError, out io.Writer, prefix string,
 	j *follow.JSONLine) (*storedOutcome, error) {
 	switch {
@@ -152,40 +156,89 @@ func (c *Config) continueFromStorage(ctx context.Context, taskID string, gone *f
 		c.notify("%snote: the pod was deleted before the end of its log could be read; lines after the last one printed may be missing.\n"+
 			"  Druid's task-log storage keeps the whole log: kubectl druid-logs follow %s --overlord URL (or --overlord-service auto)", prefix, taskID)
 		return nil, nil
-	case !gone.OffsetKnown:
-		c.notify("%snote: the pod was deleted before the end of its log could be read, and this follow did not start at the log's\n"+
-			"  first line (--tail/--since), so the rest cannot be placed in Druid's stored log. Read it whole: kubectl druid-logs follow %s (with the same --overlord flags)",
+	case len(gone.Last) == 0 && !gone.OffsetKnown:
+		c.notify("%snote: the pod was deleted before the end of its log could be read, and this follow printed no line and did not start at\n"+
+			"  the log's first line (--tail/--since), so the rest cannot be placed in Druid's stored log. Read it whole: kubectl druid-logs follow %s (with the same --overlord flags)",
 			prefix, taskID)
 		return nil, nil
+	case len(gone.Last) == 0:
+		c.notify("%sthe pod was deleted before any of its log was read: printing Druid's stored log from task-log storage", prefix)
+	default:
+		c.notify("%sthe pod was deleted before its log was read to the end: continuing from Druid's task-log storage after the last line printed", prefix)
 	}
-	c.notify("%sthe pod was deleted before its log was read to the end: continuing from Druid's task-log storage at byte %d",
-		prefix, gone.Offset)
 	st, err := c.awaitStored(ctx, taskID, prefix)
 	if err != nil || st == nil {
 		return nil, err
 	}
-	rc, err := c.Overlord.TaskLog(ctx, taskID, gone.Offset)
-	var noLog *overlord.NoLogError
-	switch {
-	case errors.As(err, &noLog):
-		c.notify("%snote: Druid's task-log storage has no log for task %s: %s", prefix, taskID, noLog.Message)
-		return &storedOutcome{status: st}, nil
-	case err != nil:
-		return nil, storageError(c.Overlord, err)
+	var offset int64 // of the rest: 0 the whole log, < 0 its last -offset bytes
+	if len(gone.Last) > 0 {
+		var places []follow.Place
+		var end follow.Place
+		err := c.readStored(ctx, taskID, 0, func(r io.Reader) (err error) {
+			places, end, err = follow.FindRun(r, gone.Last, 2)
+			return err
+		})
+		if done, err := c.storedFailed(taskID, prefix, err); done {
+			return &storedOutcome{status: st}, err
+		}
+		switch {
+		case len(places) == 0:
+			c.notify("%snote: Druid's stored log of task %s does not contain the last lines printed (the kubelet rotated the log before Druid read it),\n"+
+				"  so the rest cannot be placed in it: nothing printed from it, so that no line repeats. Read it whole: kubectl druid-logs follow %s (with the same --overlord flags)",
+				prefix, taskID, taskID)
+			return &storedOutcome{status: st}, nil
+		case len(places) > 1:
+			c.notify("%snote: the last lines printed occur more than once in Druid's stored log of task %s, so the rest cannot be placed in it:\n"+
+				"  nothing printed from it, so that no line repeats. Read it whole: kubectl druid-logs follow %s (with the same --overlord flags)",
+				prefix, taskID, taskID)
+			return &storedOutcome{status: st}, nil
+		case places[0].Offset >= end.Offset:
+			return &storedOutcome{status: st}, nil // nothing after them
+		}
+		// The rest as the log's last bytes: an offset past the end of an
+		// object is answered with the whole object by some stores (S3).
+		offset = places[0].Offset - end.Offset
 	}
-	defer rc.Close()
-	var copyErr error
-	if j != nil {
-		stored := *j
-		stored.Pod = ""
-		copyErr = follow.CopyJSONLines(out, rc, &stored)
-	} else {
-		copyErr = copyLines(out, rc, prefix)
-	}
-	if err := copyErr; err != nil {
-		return nil, storageError(c.Overlord, err)
+	err = c.readStored(ctx, taskID, offset, func(r io.Reader) error {
+		var jj *follow.JSONLine
+		if j != nil {
+			stored := *j
+			stored.Pod = ""
+			jj = &stored
+		}
+		_, err := follow.CopyLines(markWrites(out), r, -1, prefix, jj)
+		return err
+	})
+	if done, err := c.storedFailed(taskID, prefix, err); done {
+		return &storedOutcome{status: st}, err
 	}
 	return &storedOutcome{status: st, printed: true}, nil
+}
+
+// readStored reads the task's stored log from offset (see Overlord.TaskLog)
+// through read.
+func (c *Config) readStored(ctx context.Context, taskID string, offset int64, read func(io.Reader) error) error {
+	rc, err := c.Overlord.TaskLog(ctx, taskID, offset)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return read(rc)
+}
+
+// storedFailed handles an error reading the stored log: done is true when
+// the reading stops; err is the follow's error, if any (a store that has no
+// log is said, not an error).
+func (c *Config) storedFailed(taskID, prefix string, err error) (done bool, _ error) {
+	var noLog *overlord.NoLogError
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.As(err, &noLog):
+		c.notify("%snote: Druid's task-log storage has no log for task %s: %s", prefix, taskID, noLog.Message)
+		return true, nil
+	}
+	return true, storageError(c.Overlord, err)
 }
 
 // awaitStored polls the Overlord until the task has finished (its log is
@@ -229,46 +282,21 @@ type writeErr struct{ error }
 
 // copyOut copies r to out; a failed write is marked as the output's.
 func copyOut(out io.Writer, r io.Reader) error {
-	_, err := io.Copy(writerFunc(func(p []byte) (int, error) {
+	_, err := io.Copy(markWrites(out), r)
+	return err
+}
+
+// markWrites marks out's failures as the output's (writeErr).
+func markWrites(out io.Writer) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
 		n, err := out.Write(p)
 		if err != nil {
 			return n, writeErr{err}
 		}
 		return n, nil
-	}), r)
-	return err
+	})
 }
 
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-// copyLines copies r to out whole line by whole line, each after prefix
-// (a line over 1 MiB goes out in prefixed pieces). Without a prefix it is
-// a plain copy.
-func copyLines(out io.Writer, r io.Reader, prefix string) error {
-	if prefix == "" {
-		return copyOut(out, r)
-	}
-	br := bufio.NewReaderSize(r, 1<<20)
-	for {
-		line, err := br.ReadSlice('\n')
-		if len(line) > 0 {
-			buf := make([]byte, 0, len(prefix)+len(line)+1)
-			buf = append(append(buf, prefix...), line...)
-			if buf[len(buf)-1] != '\n' {
-				buf = append(buf, '\n')
-			}
-			if _, werr := out.Write(buf); werr != nil {
-				return writeErr{werr}
-			}
-		}
-		switch {
-		case err == nil, errors.Is(err, bufio.ErrBufferFull):
-		case err == io.EOF:
-			return nil
-		default:
-			return err
-		}
-	}
-}

@@ -125,7 +125,7 @@ func TestAPodGoneBeforeItsLogWasReadContinuesFromStorage(t *testing.T) {
 	if o.stdout() != all.String() {
 		t.Fatalf("printed\n%s\nwant\n%s\nstderr:\n%s", o.stdout(), all.String(), o.stderr())
 	}
-	if !strings.Contains(o.stderr(), "continuing from Druid's task-log storage at byte") {
+	if !strings.Contains(o.stderr(), "continuing from Druid's task-log storage after the last line printed") {
 		t.Fatalf("stderr should say where the rest came from:\n%s", o.stderr())
 	}
 }

@@ -122,9 +122,14 @@ func (c *Config) stream(ctx context.Context, r *locate.Resolution, out io.Writer
 	opts := c.followOptions(r, prefix, member)
 	f := follow.New(c.opener(r.Namespace, r.Pod.Name), out, opts)
 	err := f.Run(ctx, tracker.Ended())
-	res := &Result{Resolution: r, Lines: f.Lines()}
+	res := &Result{Resolution: r, Lines: f.Lines(), Gaps: f.Gaps()}
 	var gone *follow.LogGoneError
 	var stored *storedOutcome
+	if err == nil && len(res.Gaps) > 0 {
+		if res.Backfilled, err = c.backfill(ctx, r.TaskID, res.Gaps, out, prefix, opts.JSON); err != nil {
+			return nil, err
+		}
+	}
 	if errors.As(err, &gone) {
 		if stored, err = c.continueFromStorage(ctx, r.TaskID, gone, out, prefix, opts.JSON); err != nil {
 			return nil, err
@@ -211,6 +216,10 @@ func (c *Config) followOptions(r *locate.Resolution, prefix, member string) foll
 	opts := c.Follow
 	opts.Container, opts.Prefix, opts.Filter = c.Container, prefix, c.Filter
 	opts.Notify = func(format string, args ...any) { c.notify(prefix+format, args...) }
+	opts.OnGap = func(g follow.Gap) {
+		c.debugf("follow: %sgap from %s to %s: %d lines printed before it are keyed, the next is %q", prefix,
+			stampText(g.From), stampText(g.To), len(g.Last), g.Next.Head)
+	}
 	if c.JSON {
 		opts.JSON = &follow.JSONLine{Task: r.TaskID, Pod: r.Pod.Name, Container: c.Container, Member: member}
 	}

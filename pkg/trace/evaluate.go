@@ -35,8 +35,13 @@ type PodLine struct {
 type PodInfo struct {
 	Pod            string
 	Lines, Markers int64
-	// Leader is the time of the pod's last "I have the power" line, "" if none.
-	Leader string
+	// DruidLines counts the lines in Druid's pattern, JSONLines those of
+	// a JSON layout.
+	DruidLines, JSONLines int64
+	// Leader is the time of the pod's last "I have the power" line, "" if
+	// none; LeaderLost the time of a later "I am no longer the leader..."
+	// (32+), "" if none.
+	Leader, LeaderLost string
 }
 
 // Result is the trace of one task: the JSON of `trace -o json`.
@@ -67,19 +72,28 @@ type Result struct {
 	// task or its Job.
 	StockLines []PodLine `json:"stockLines"`
 
+	// Log is what the Overlord's stock lines show of the task, layer by
+	// layer (see TaskLog); always set.
+	Log *TaskLog `json:"log"`
+	// NoDruidLines is set when the pods' log has lines but none in Druid's
+	// pattern; NoDruidLinesCause then says why and how to fix it.
+	NoDruidLines      bool   `json:"noDruidLines"`
+	NoDruidLinesCause string `json:"noDruidLinesCause,omitempty"`
+	// LogExitCode is the exit code from the log alone (see ExitCode).
+	LogExitCode int `json:"logExitCode"`
+
 	// Trace is the traced request's lines and the transitions, in order.
 	Trace []Line `json:"-"`
 	// Pods says what was read from each pod.
 	Pods []PodInfo `json:"-"`
 }
 
-// ExitCode is the shared exit code of the result (see StepID.ExitCode).
-func (r *Result) ExitCode() int {
-	if r.FailedStep == nil {
-		return StepID("").ExitCode()
-	}
-	return r.FailedStep.ExitCode()
-}
+// ExitCode is the shared exit code from the log alone: never 3 (only the
+// Overlord's 404 on /task/{id}/status says "not found"); 1 when the log
+// does not show the task or cannot tell, 4 when it shows the task not
+// RUNNING (finished, waiting, queued, pending), 0 when it shows the live
+// log served; with markers, the failed step's StepID.ExitCode.
+func (r *Result) ExitCode() int { return r.LogExitCode }
 
 // Evaluate builds the trace of ctx.TaskID from the pods' traces.
 func Evaluate(ctx Context, pods []PodTrace) *Result {
@@ -89,12 +103,15 @@ func Evaluate(ctx Context, pods []PodTrace) *Result {
 	for i := range pods {
 		p := &pods[i]
 		res.OverlordPods = append(res.OverlordPods, p.Pod)
-		info := PodInfo{Pod: p.Pod, Lines: p.Lines, Markers: p.Markers}
+		info := PodInfo{Pod: p.Pod, Lines: p.Lines, Markers: p.Markers, DruidLines: p.Patterned, JSONLines: p.JSON}
 		if p.Leader != nil {
 			info.Leader = orText(p.Leader.Time, p.Leader.At.String())
-			if leaderLine == nil || later(*p.Leader, *leaderLine) {
+			if p.LeaderLost == nil && (leaderLine == nil || later(*p.Leader, *leaderLine)) {
 				leaderLine = p.Leader
 			}
+		}
+		if p.LeaderLost != nil {
+			info.LeaderLost = orText(p.LeaderLost.Time, p.LeaderLost.At.String())
 		}
 		res.Pods = append(res.Pods, info)
 		res.Markers = res.Markers || p.Markers > 0
@@ -114,11 +131,14 @@ func Evaluate(ctx Context, pods []PodTrace) *Result {
 	if leaderLine != nil {
 		res.Leader = leaderLine.Pod
 	}
+	res.Log = newTaskLog(pods)
+	res.NoDruidLines, res.NoDruidLinesCause = noDruidLines(ctx, res)
 	if latest == nil {
-		res.Steps = emptySteps()
-		failed := StepRequest
-		res.FailedStep = &failed
-		res.Cause, res.Fix = noRequest(ctx, res)
+		res.Steps, res.FailedStep, res.LogExitCode = stockSteps(res.Log)
+		res.Cause, res.Fix = stockExplain(ctx, res.Log, res, res.FailedStep)
+		if res.NoDruidLines {
+			res.Cause, res.Fix = res.NoDruidLinesCause, noDruidLinesFix(ctx, res)
+		}
 		return res
 	}
 	res.HandledBy = latest.Pod
@@ -129,6 +149,7 @@ func Evaluate(ctx Context, pods []PodTrace) *Result {
 	res.Steps, res.FailedStep = steps(latest)
 	if res.FailedStep != nil {
 		res.Cause, res.Fix = explain(ctx, latest, *res.FailedStep, res)
+		res.LogExitCode = res.FailedStep.ExitCode()
 	}
 	return res
 }
@@ -219,29 +240,40 @@ func steps(r *Request) ([]Step, *StepID) {
 	return out, failed
 }
 
-// noRequest explains a window without any request for the task.
-func noRequest(ctx Context, res *Result) (cause, fix string) {
-	pods := strings.Join(res.OverlordPods, ", ")
-	if !res.Markers {
-		var lines int64
-		for _, p := range res.Pods {
-			lines += p.Lines
-		}
-		cause = fmt.Sprintf("the markers are absent: none of the %d lines of %s %s is an instrumented live-log line "+
-			"([STREAM], [WORKITEM], [LIFECYCLE], [K8S-CLIENT]), so this Overlord build does not log the live-log flow "+
-			"and the request cannot be followed; its stock lines about the task are listed", lines, pods, ctx.Window)
-		fix = "run an Overlord built with the live-log diagnostics to trace requests; meanwhile ask the Overlord directly: " +
-			"kubectl druid-logs check " + ctx.TaskID + nsFlag(ctx) + " --overlord URL"
-		return cause, fix
+// noDruidLines says whether the pods' log has lines but none in Druid's
+// pattern, and why.
+func noDruidLines(ctx Context, res *Result) (bool, string) {
+	var lines, druid, json int64
+	for _, p := range res.Pods {
+		lines += p.Lines
+		druid += p.DruidLines
+		json += p.JSONLines
 	}
-	cause = fmt.Sprintf("no [STREAM] API request for task %s in the log of %s %s: the request never reached this Overlord "+
-		"(wrong task ID, another Overlord, or not the leader)", ctx.TaskID, pods, ctx.Window)
-	fix = "check the task ID; ask the leader Overlord (GET /druid/indexer/v1/task/" + ctx.TaskID + "/log)"
-	if res.Leader != "" {
-		fix += "; the leader in this window is " + res.Leader
+	if lines == 0 || druid > 0 || res.Markers {
+		return false, ""
 	}
-	fix += "; or widen the window with --since"
-	return cause, fix
+	if json*2 > lines {
+		return true, fmt.Sprintf("none of the %d lines of %s %s is in Druid's log pattern (%%d{ISO8601} %%p [%%t] %%c - %%m%%n): "+
+			"%d of them are in a JSON layout, which trace does not read", lines, strings.Join(res.OverlordPods, ", "), ctx.Window, json)
+	}
+	return true, fmt.Sprintf("none of the %d lines of %s %s is in Druid's log pattern (%%d{ISO8601} %%p [%%t] %%c - %%m%%n): "+
+		"the Overlord's log4j2 writes its log to a file (log/overlord.log with the Docker image's default configuration), "+
+		"not to stdout, so pods/log holds none of Druid's lines", lines, strings.Join(res.OverlordPods, ", "), ctx.Window)
+}
+
+func noDruidLinesFix(ctx Context, res *Result) string {
+	if strings.Contains(res.NoDruidLinesCause, "JSON layout") {
+		return "give the Overlord's Console appender Druid's PatternLayout (%d{ISO8601} %p [%t] %c - %m%n), " +
+			"or search the JSON log by the task ID in your log store"
+	}
+	pod := "OVERLORD_POD"
+	if len(res.OverlordPods) > 0 {
+		pod = res.OverlordPods[0][strings.IndexByte(res.OverlordPods[0], '/')+1:]
+	}
+	return "send the Overlord's log to stdout: set the environment variable DRUID_LOG4J to a log4j2 configuration with a " +
+		"Console appender (Druid's distribution/docker/environment has one, with org.apache.druid.jetty.RequestLog at DEBUG), " +
+		"or mount a log4j2.xml with a Console appender; meanwhile read the file: kubectl exec" + nsFlag(ctx) + " " + pod +
+		" -- tail -n 200 log/overlord.log"
 }
 
 // explain gives the cause and fix of a request that stopped at step s.

@@ -33,13 +33,13 @@ func (s StepID) Number() int {
 	return 0
 }
 
-// ExitCode is the shared exit code of a trace that failed at s: 3 when no
-// request or no work item was seen, 4 when no lifecycle or not RUNNING, 1
-// when the log watch failed.
+// ExitCode is the shared exit code of an instrumented trace that failed at
+// s, from the log alone: 4 when no lifecycle or not RUNNING, 1 otherwise
+// (no request seen, no work item: finished or unknown, which only the
+// Overlord's /task/{id}/status tells apart; a failed log watch). Never 3:
+// only the Overlord's 404 says "not found".
 func (s StepID) ExitCode() int {
 	switch s {
-	case StepRequest, StepWorkItem:
-		return exitcode.NotFound
 	case StepLifecycle, StepRunning:
 		return exitcode.NotRunning
 	case "":

@@ -74,7 +74,7 @@ func TestTraceFollowsTheTaskThroughInterleavedRequests(t *testing.T) {
 		{"success through an ASCII-only pipeline", "instrumented.log", "query-abc123", questionMarks,
 			"request=ok work-item=ok lifecycle=ok running=ok log-watch=ok", "", 0, "", "", []int{1, 2, 2, 2, 7}},
 		{"no work item", "instrumented.log", "index_parallel_unknown_zzzz", nil,
-			"request=ok work-item=fail lifecycle=skipped running=skipped log-watch=skipped", StepWorkItem, 3,
+			"request=ok work-item=fail lifecycle=skipped running=skipped log-watch=skipped", StepWorkItem, 1,
 			"not submitted to this runner", "verify the task ID and the runner", []int{1, 2, 0, 0, 0}},
 		{"no lifecycle: queued", "instrumented.log", "query-queued-7", nil,
 			"request=ok work-item=ok lifecycle=fail running=skipped log-watch=skipped", StepLifecycle, 4,
@@ -91,15 +91,15 @@ func TestTraceFollowsTheTaskThroughInterleavedRequests(t *testing.T) {
 			"request=ok work-item=ok lifecycle=ok running=ok log-watch=fail", StepLogWatch, 1,
 			"null LogWatch for Job querynullwatch2-0e00aa362d9319a325c26d3e680afe9a", "kubectl druid-logs check query-nullwatch-2 -n druid", nil},
 		{"a worker whose ID extends another task's", "instrumented.log", "query-abc123-worker0_0", nil,
-			"request=ok work-item=fail lifecycle=skipped running=skipped log-watch=skipped", StepWorkItem, 3, "", "", []int{1, 2, 0, 0, 0}},
+			"request=ok work-item=fail lifecycle=skipped running=skipped log-watch=skipped", StepWorkItem, 1, "", "", []int{1, 2, 0, 0, 0}},
 		{"lines without Druid's pattern, correlated by adjacency", "bare.log", "query-abc123", nil,
 			"request=ok work-item=ok lifecycle=ok running=fail log-watch=skipped", StepRunning, 4, "PENDING, not RUNNING", "", []int{1, 2, 2, 2, 0}},
-		{"the request never came", "instrumented.log", "query-never-seen", nil,
-			"request=missing work-item=missing lifecycle=missing running=missing log-watch=missing", StepRequest, 3,
-			"the request never reached this Overlord", "the leader in this window is druid/druid-overlord-0", nil},
-		{"an Overlord without the markers", "stock.log", "query-abc123", nil,
-			"request=missing work-item=missing lifecycle=missing running=missing log-watch=missing", StepRequest, 3,
-			"the markers are absent", "kubectl druid-logs check query-abc123 -n druid --overlord URL", nil},
+		{"the request never came: not seen, never \"not found\"", "instrumented.log", "query-never-seen", nil,
+			"request=missing work-item=missing lifecycle=missing running=missing log-watch=missing", StepRequest, 1,
+			"not seen", "the leader in this window is druid/druid-overlord-0", nil},
+		{"an Overlord without the markers: its stock lines decide", "stock.log", idOOM, nil,
+			"request=missing work-item=fail lifecycle=skipped running=skipped log-watch=skipped", StepWorkItem, 4,
+			"Peon did not report status successfully.", "kubectl druid-logs why " + idOOM + " -n druid", []int{0, 5, 0, 0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +121,9 @@ func TestTraceFollowsTheTaskThroughInterleavedRequests(t *testing.T) {
 				if len(r.Steps[i].Lines) != n {
 					t.Fatalf("step %s has %d lines, want %d:\n%s", r.Steps[i].ID, len(r.Steps[i].Lines), n, strings.Join(r.Steps[i].Lines, "\n"))
 				}
+			}
+			if r.NoDruidLines {
+				t.Fatalf("marker lines reported as no Druid lines: %s", r.NoDruidLinesCause)
 			}
 			for _, s := range r.Steps {
 				for _, l := range s.Lines {
@@ -144,19 +147,26 @@ func TestTraceKeepsTransitionsStockLinesAndTheLeader(t *testing.T) {
 	if len(r.StockLines) != 1 || !strings.Contains(r.StockLines[0].Line, "Successfully submitted job: querypending3-") {
 		t.Fatalf("stock lines: %+v", r.StockLines)
 	}
-	s := traceFile(t, "testdata/stock.log", "query-abc123", nil)
+	// A stock 36+ log: the launch timeout's stack trace is kept up to its
+	// root cause (line 13 of the trace), the Job-only line is the task's.
+	s := traceFile(t, "testdata/stock.log", idNoSched, nil)
 	var got []string
 	for _, l := range s.StockLines {
 		got = append(got, l.Line)
 	}
-	want := []string{"Successfully submitted job: queryabc123-a2", "Error streaming logs from task: [ query-abc123,", "io.fabric8", "\tat io.fabric8", "Peon for task [ [ query-abc123,"}
-	if len(got) != len(want) {
-		t.Fatalf("stock lines:\n%s", strings.Join(got, "\n"))
-	}
-	for i := range want {
-		if !strings.Contains(got[i], want[i]) {
-			t.Fatalf("stock line %d = %q, want it to contain %q", i, got[i], want[i])
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		"Pod for job[indexparallelordersnodpkfgi202-f2fbc1ec3229effb8309898923441412] launched.",
+		"Caused by: io.fabric8.kubernetes.client.KubernetesClientTimeoutException: Timed out waiting for [3600000] milliseconds for [Pod]",
+		"Failed to run task: {exceptionType=java.lang.RuntimeException",
+		"Cleaned up k8s job[[ " + idNoSched + ", indexparallelordersnodpkfgi202-f2fbc1ec3229effb8309898923441412]]",
+	} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("stock lines lack %q:\n%s", want, all)
 		}
+	}
+	if strings.Contains(all, idKafka) {
+		t.Fatalf("stock lines hold another task's line:\n%s", all)
 	}
 	if s.Markers || s.Leader != "druid/druid-overlord-0" {
 		t.Fatalf("markers %t leader %q", s.Markers, s.Leader)
@@ -201,5 +211,34 @@ func BenchmarkTracerFeed(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tr.Feed(lines[i%len(lines)], time.Time{})
+	}
+}
+
+// BenchmarkTracerFeedStock measures the cost per line of a stock 36+ log
+// with the request log at DEBUG (go test -bench Stock -benchmem ./pkg/trace).
+func BenchmarkTracerFeedStock(b *testing.B) {
+	data, err := os.ReadFile("testdata/stock-36/overlord-requestlog.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	tr := NewTracer("druid/o", Options{TaskID: idLogError})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.Feed(lines[i%len(lines)], time.Time{})
+	}
+}
+
+// BenchmarkSummarizerFeedStock is the same for trace --summary.
+func BenchmarkSummarizerFeedStock(b *testing.B) {
+	data, err := os.ReadFile("testdata/stock-36/overlord-requestlog.log")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	s := NewSummarizer("druid/o")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Feed(lines[i%len(lines)], time.Time{})
 	}
 }
