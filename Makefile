@@ -32,14 +32,16 @@ test-e2e: build ## End-to-end tests against a real kube-apiserver (builds the te
 
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOIMPORTS   := $(GO) run golang.org/x/tools/cmd/goimports@v0.52.0 -local github.com/druid-logs/kubectl-druid-logs
+ACTIONLINT  := $(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-lint: ## go vet, staticcheck, gofmt and goimports grouping (standard, third-party, this module)
+lint: ## go vet, staticcheck, gofmt, goimports grouping (standard, third-party, this module) and actionlint on .github/workflows
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/...
 	$(STATICCHECK) ./...
 	$(STATICCHECK) -tags e2e ./test/...
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@out=$$($(GOIMPORTS) -l $(GOFILES)); if [ -n "$$out" ]; then echo "goimports needed (run: $(GOIMPORTS) -w FILE):"; echo "$$out"; exit 1; fi
+	$(ACTIONLINT)
 
 clean: ## Remove build output
 	rm -rf bin dist

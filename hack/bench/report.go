@@ -305,7 +305,7 @@ func (r *results) mdCommands(p printer) {
 	p("kubectl-druid_logs --kubeconfig K --debug check TASK -n NS")
 	p("# P5")
 	p("kubectl-druid_logs --kubeconfig K check TASK -n NS")
-	p("kubectl-druid_logs version")
+	p("kubectl-druid_logs version --client")
 	p("kubectl version --client")
 	r.mdP6Commands(p)
 	r.mdP7Commands(p)

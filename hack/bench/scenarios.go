@@ -334,7 +334,7 @@ func (b *bench) p5() {
 	}{
 		{"check healthy", []string{b.tools.plugin, "--kubeconfig", b.kubeconfig, "check", htg.taskID, "-n", ns}, false},
 		{"check broken", []string{b.tools.plugin, "--kubeconfig", b.kubeconfig, "check", btg.taskID, "-n", ns}, true},
-		{"plugin version", []string{b.tools.plugin, "version"}, false},
+		{"plugin version", []string{b.tools.plugin, "version", "--client"}, false},
 		{"kubectl version --client", []string{b.tools.kubectl, "version", "--client"}, false},
 	}
 	var vs []variant

@@ -163,7 +163,7 @@ func (t *tools) toolVersions(ctx context.Context, env []string) {
 		return strings.TrimSpace(line)
 	}
 	t.versions = map[string]string{
-		toolPlugin:  first(t.plugin, "version"),
+		toolPlugin:  first(t.plugin, "version", "--client"),
 		toolKubectl: first(t.kubectl, "version", "--client"),
 		toolStern:   first(t.stern, "--version"),
 		toolCurl:    first(t.curl, "--version"),

@@ -44,8 +44,8 @@ func NewCmdBundle(g *Globals) *cobra.Command {
 		Short: "Write a support bundle of a task: everything why reads, raw and redacted",
 		Long: `Write a tar.gz for a support ticket with everything 'why' reads, raw: the logs (pod,
 previous container, Druid's saved log), the Overlord's status, reports and task payload,
-the Job and pod as YAML, their events, 'check -o json' and 'why -o json' (and its text),
-and a MANIFEST listing what is in it and what could not be read, and why.
+the Job and pod as YAML, their events, 'check -o json', 'why -o json' (and its text),
+'version -o json' (the plugin's build and the API server's version), and a MANIFEST listing what is in it and what could not be read, and why.
 
 Secrets never enter it: every environment variable's value, arguments, annotations and
 JSON fields whose key looks like a credential, URL passwords, tokens and private keys,
@@ -142,6 +142,9 @@ func (o *BundleOptions) Run(ctx context.Context) error {
 		_ = printStructured(&b, "json", check)
 		x.CheckJSON = b.Bytes()
 	}
+	var vj bytes.Buffer
+	_ = printStructured(&vj, "json", VersionReport{Info: version.Get(), Server: o.serverVersion(ctx)})
+	x.VersionJSON = vj.Bytes()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

@@ -76,7 +76,7 @@ More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/README.md
 		NewCmdList(g),
 		NewCmdTrace(g),
 		NewCmdWhy(g), NewCmdBundle(g),
-		NewCmdVersion(streams),
+		NewCmdVersion(g),
 	)
 	registerCompletions(root, g)
 	root.InitDefaultCompletionCmd()

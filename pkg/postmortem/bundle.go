@@ -48,6 +48,9 @@ type Extra struct {
 	// CheckJSON is `check -o json`; CheckErr says why it is missing.
 	CheckJSON []byte
 	CheckErr  string
+	// VersionJSON is `version -o json`: the plugin's build and the API
+	// server's version, for the ticket.
+	VersionJSON []byte
 }
 
 // Assemble redacts the evidence and lays it out as a bundle: the objects
@@ -77,6 +80,9 @@ func Assemble(ev *Evidence, rep *Report, x Extra, header []string) *Bundle {
 		b.add("check.json", "kubectl druid-logs check -o json (docs/check-schema.md)", r.Text(x.CheckJSON))
 	} else {
 		b.miss("check.json", x.CheckErr)
+	}
+	if x.VersionJSON != nil {
+		b.add("version.json", "kubectl druid-logs version -o json: the plugin's build and the API server's version", r.Text(x.VersionJSON))
 	}
 	b.addOr("job.yaml", "the task's Job, redacted", r.Text(job), "no Job exists: "+goneJob(ev))
 	b.addOr("pod.yaml", "the Job's pod, redacted", r.Text(pod), "no pod exists: "+gonePod(ev))

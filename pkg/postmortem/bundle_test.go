@@ -54,14 +54,15 @@ func TestBundleHoldsEverythingReadAndNoSecret(t *testing.T) {
 	ev.Unread = []Unread{{What: "previous pod log", Reason: "previous terminated container \"main\" not found"}}
 	rep := Diagnose(ev, 20)
 	whyJSON, _ := json.Marshal(rep)
-	b := Assemble(ev, rep, Extra{WhyText: []byte(rep.Verdict + "\n"), WhyJSON: whyJSON, CheckJSON: []byte(`{"taskId":"x"}`)},
+	b := Assemble(ev, rep, Extra{WhyText: []byte(rep.Verdict + "\n"), WhyJSON: whyJSON, CheckJSON: []byte(`{"taskId":"x"}`),
+		VersionJSON: []byte(`{"version":"v0.1.0","server":{"gitVersion":"v1.37.2"}}`)},
 		[]string{"kubectl druid-logs bundle of task " + taskID})
 	var out bytes.Buffer
 	if err := b.Write(&out, now); err != nil {
 		t.Fatal(err)
 	}
 	names, files := untar(t, out.Bytes())
-	want := []string{"MANIFEST", "why.txt", "why.json", "check.json", "job.yaml", "pod.yaml", "events.yaml",
+	want := []string{"MANIFEST", "why.txt", "why.json", "check.json", "version.json", "job.yaml", "pod.yaml", "events.yaml",
 		"overlord-status.json", "task.json", "reports.json", "logs/pod-main.log", "logs/overlord.log"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Fatalf("files %v\nwant  %v", names, want)

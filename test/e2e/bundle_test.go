@@ -104,7 +104,7 @@ func TestBundle(t *testing.T) {
 	data, err := os.ReadFile(file)
 	must(t, err)
 	names, files := untarFiles(t, data)
-	want := []string{"MANIFEST", "why.txt", "why.json", "check.json", "job.yaml", "pod.yaml", "events.yaml",
+	want := []string{"MANIFEST", "why.txt", "why.json", "check.json", "version.json", "job.yaml", "pod.yaml", "events.yaml",
 		"overlord-status.json", "task.json", "reports.json", "logs/pod-main.log", "logs/overlord.log"}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Fatalf("bundle holds %v\nwant %v", names, want)
@@ -120,6 +120,7 @@ func TestBundle(t *testing.T) {
 		"MANIFEST":             {"# kubectl druid-logs bundle of Druid task " + id, "included  pod.yaml", "redacted: every environment variable's value"},
 		"why.json":             {`"signature": "oom-killed"`, "JVM flags (env JAVA_OPTS): -Xmx1g -XX:MaxDirectMemorySize=1g"},
 		"check.json":           {`"id": "terminated"`, "kubectl druid-logs why " + id},
+		"version.json":         {`"goVersion": "go1.`, `"gitVersion": "v1.`},
 		"pod.yaml":             {"name: DB_PASSWORD", "value: REDACTED", "task: REDACTED (decoded and redacted into task.json)", "--token\n    - REDACTED"},
 		"task.json":            {`"dataSource": "wikipedia"`, `"metadataPassword": "REDACTED"`},
 		"overlord-status.json": {`"errorMsg": "Peon did not report status successfully."`},
