@@ -254,11 +254,11 @@ const stockPeonLog = "2026-12-02T05:09:58,120 INFO [task-runner-0-priority-0] or
 	"Flushed in-memory data for segment[wikipedia_2026-12-02T05:00:00.000Z_2026-12-02T06:00:00.000Z_2026-12-02T04:59:58.123Z] spill[3] to disk in [412] ms (20,000 rows).\n" +
 	"2026-12-02T05:10:00,001 INFO [task-runner-0-priority-0] org.apache.druid.segment.realtime.appenderator.StreamAppenderator - Persisted rows[20,000] and (estimated) bytes[9,876,543]\n"
 
-// stockOverlord serves a stand-in Overlord that knows the task as a stock one answers for a
+// forgottenTaskOverlord serves a stand-in Overlord that knows the task as a stock one answers for a
 // failed task it has forgotten: FAILED with errorMsg, runnerStatusCode WAITING, duration -1 (a
 // failed Job has no completionTime), and the location saved at the end: the pod's IP and name
 // when podName is set (the peon ran), TaskLocation.unknown() when it is "" (it never did).
-func stockOverlord(t *testing.T, id, podName, errorMsg, log string) string {
+func forgottenTaskOverlord(t *testing.T, id, podName, errorMsg, log string) string {
 	sim := overlordsim.New(overlordsim.Config{Version: overlordsim.Druid35})
 	sim.Put(overlordsim.NewTask(id, "index_kafka", "wikipedia", time.Now().Add(-10*time.Minute)))
 	if podName != "" {
@@ -300,7 +300,7 @@ func TestWhyStockDruid(t *testing.T) {
 		{"a killed peon, its Job deleted by Druid, its saved log cut mid-task", func(t *testing.T) (string, []string) {
 			const id = "index_kafka_killed_abcdefgh"
 			task := runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: id}, strings.Split(strings.TrimSpace(stockPeonLog), "\n")...)
-			url := stockOverlord(t, id, task.PodName(), peonNoStatus, stockPeonLog)
+			url := forgottenTaskOverlord(t, id, task.PodName(), peonNoStatus, stockPeonLog)
 			must(t, task.DeleteJob(testCtx(t)))
 			must(t, task.WaitPodGone(testCtx(t)))
 			return id, []string{"--overlord", url}
@@ -309,13 +309,13 @@ func TestWhyStockDruid(t *testing.T) {
 		{"Druid 27-28's text of the same, nothing left but the Overlord", func(t *testing.T) (string, []string) {
 			const id = "index_kafka_nothingleft_abcdefgh"
 			must(t, bed.EnsureNamespace(testCtx(t), ns))
-			return id, []string{"--overlord", stockOverlord(t, id, testbed.JobName("28", "", id)[:58]+"x7k2p", stock27NoStatus, "")}
+			return id, []string{"--overlord", forgottenTaskOverlord(t, id, testbed.JobName("28", "", id)[:58]+"x7k2p", stock27NoStatus, "")}
 		}, "peon-no-status", "FAILED: the peon stopped without pushing its status, and nothing left says which", "oom-killed", "possible"},
 
 		{"a Job deleted by hand: the Overlord's log says it vanished", func(t *testing.T) (string, []string) {
 			const id = "index_kafka_deleted_abcdefgh"
 			task := runningTask(t, testbed.TaskSpec{Namespace: ns, TaskID: id}, strings.Split(strings.TrimSpace(stockPeonLog), "\n")...)
-			url := stockOverlord(t, id, task.PodName(), peonNoStatus, placeholder(id, task.JobName))
+			url := forgottenTaskOverlord(t, id, task.PodName(), peonNoStatus, placeholder(id, task.JobName))
 			must(t, task.DeleteJob(testCtx(t)))
 			must(t, task.WaitPodGone(testCtx(t)))
 			// KubernetesPeonClient:143 (36+) and KubernetesPeonLifecycle:324 (29+), K8sTaskId "[ id, job]".
@@ -336,7 +336,7 @@ func TestWhyStockDruid(t *testing.T) {
 			pod := task.PodName()
 			podEvent(t, ns, pod, "node-controller", corev1.EventTypeWarning, "NodeNotReady", "Node is not ready")
 			podEvent(t, ns, pod, "taint-eviction-controller", corev1.EventTypeNormal, "TaintManagerEviction", "Marking for deletion Pod "+ns+"/"+pod)
-			url := stockOverlord(t, id, pod, peonNoStatus, placeholder(id, task.JobName))
+			url := forgottenTaskOverlord(t, id, pod, peonNoStatus, placeholder(id, task.JobName))
 			must(t, task.DeleteJob(testCtx(t)))
 			must(t, task.WaitPodGone(testCtx(t)))
 			return id, []string{"--overlord", url}
@@ -345,32 +345,32 @@ func TestWhyStockDruid(t *testing.T) {
 		{"Failed to run task, and the peon never ran", func(t *testing.T) (string, []string) {
 			const id = "index_kafka_neverran_abcdefgh"
 			must(t, bed.EnsureNamespace(testCtx(t), ns))
-			return id, []string{"--overlord", stockOverlord(t, id, "", stockFailedToRun, "")}
+			return id, []string{"--overlord", forgottenTaskOverlord(t, id, "", stockFailedToRun, "")}
 		}, "launch-failed", "FAILED: the Overlord could not start the peon", "", ""},
 
 		{"Failed to run task after the peon ran", func(t *testing.T) (string, []string) {
 			const id = "index_kafka_afterstart_abcdefgh"
 			must(t, bed.EnsureNamespace(testCtx(t), ns))
-			return id, []string{"--overlord", stockOverlord(t, id, testbed.JobName("36", "", id)[:58]+"x7k2p", stockFailedToRun, stockPeonLog)}
+			return id, []string{"--overlord", forgottenTaskOverlord(t, id, testbed.JobName("36", "", id)[:58]+"x7k2p", stockFailedToRun, stockPeonLog)}
 		}, "failed-after-start", "FAILED: the Overlord's runner failed after the peon started", "", ""},
 
 		{"shut down by a user", func(t *testing.T) (string, []string) {
 			const id = "index_kafka_usershutdown_abcdefgh"
 			must(t, bed.EnsureNamespace(testCtx(t), ns))
-			return id, []string{"--overlord", stockOverlord(t, id, testbed.JobName("36", "", id)[:58]+"x7k2p", stockUserShutdown, stockPeonLog)}
+			return id, []string{"--overlord", forgottenTaskOverlord(t, id, testbed.JobName("36", "", id)[:58]+"x7k2p", stockUserShutdown, stockPeonLog)}
 		}, "shutdown-by-user", "FAILED: the task was shut down through the Overlord's API", "", ""},
 
 		{"a lock lost in a leader change", func(t *testing.T) (string, []string) {
 			const id = "index_kafka_lockloss_abcdefgh"
 			must(t, bed.EnsureNamespace(testCtx(t), ns))
-			return id, []string{"--overlord", stockOverlord(t, id, testbed.JobName("36", "", id)[:58]+"x7k2p", stockLockReacquire, "")}
+			return id, []string{"--overlord", forgottenTaskOverlord(t, id, testbed.JobName("36", "", id)[:58]+"x7k2p", stockLockReacquire, "")}
 		}, "lock-reacquire-failed", "FAILED: the Overlord's leader changed", "", ""},
 
 		{"the task's own error", func(t *testing.T) (string, []string) {
 			const id = "index_parallel_ownerror_abcdefgh"
 			must(t, bed.EnsureNamespace(testCtx(t), ns))
 			own := "java.lang.RuntimeException: org.apache.druid.java.util.common.parsers.ParseException: Unable to parse row [{bad json]"
-			return id, []string{"--overlord", stockOverlord(t, id, testbed.JobName("36", "", id)[:58]+"x7k2p", own, stockPeonLog)}
+			return id, []string{"--overlord", forgottenTaskOverlord(t, id, testbed.JobName("36", "", id)[:58]+"x7k2p", own, stockPeonLog)}
 		}, "task-error", "FAILED: the task itself failed: java.lang.RuntimeException", "", ""},
 	}
 	for _, tt := range tests {
