@@ -17,7 +17,8 @@ import (
 // namespace (or in all of them), for a follow of many tasks: a member whose
 // pod is already listed finds it without a LIST of its own, and each
 // member's Tracker is fed from it without a WATCH of its own. The requests
-// of many running tasks then stay one LIST and one WATCH in all.
+// of many running tasks then stay one LIST and one WATCH in all. Where the
+// WATCH is refused it lists every Options.PollEvery instead.
 type Shared struct {
 	debugf func(string, ...any)
 	synced chan struct{}
@@ -32,8 +33,8 @@ type Shared struct {
 
 // StartShared lists and watches the pods of namespace ("" for all) that
 // labelSelector matches, until ctx is done or Stop is called.
-func StartShared(ctx context.Context, client kube.Interface, namespace, labelSelector string, debugf func(string, ...any)) *Shared {
-	s := &Shared{debugf: debugf, synced: make(chan struct{}), exited: make(chan struct{}),
+func StartShared(ctx context.Context, client kube.Interface, namespace, labelSelector string, o Options) *Shared {
+	s := &Shared{debugf: o.Debugf, synced: make(chan struct{}), exited: make(chan struct{}),
 		pods: map[string]*corev1.Pod{}, trackers: map[string]map[*Tracker]bool{}}
 	ctx, s.cancel = context.WithCancel(ctx)
 	list, watchFn := listwatch.Pods(client.Pods(namespace))
@@ -44,6 +45,8 @@ func StartShared(ctx context.Context, client kube.Interface, namespace, labelSel
 		OnFailure: func(err error, n int, wait time.Duration) {
 			s.debug("podwatch: pods -l %s: %v (attempt %d, retrying in %s)", labelSelector, err, n, wait)
 		},
+		PollEvery: o.pollEvery(),
+		OnPoll:    o.onPoll("pods"),
 	}
 	s.debug("podwatch: LIST and WATCH pods -l %s for every member", labelSelector)
 	go func() {
@@ -102,7 +105,7 @@ func (s *Shared) onEvent(ev watch.Event) {
 func (s *Shared) Synced() <-chan struct{} { return s.synced }
 
 // Done is closed once the watch has ended: Stop, the end of its context, or
-// a refusal (401, 403) that retrying cannot fix.
+// a refusal to list (401, 403) that retrying cannot fix.
 func (s *Shared) Done() <-chan struct{} { return s.exited }
 
 // Pods returns copies of the known pods of namespace labelled label=value.

@@ -35,7 +35,7 @@ func TestSharedFeedsEveryTrackerFromOneWatch(t *testing.T) {
 		pods = append(pods, p)
 	}
 	c.ClearActions()
-	s := StartShared(ctx, kubetest.Wrap(c), "druid", "druid.k8s.peons=true", nil)
+	s := StartShared(ctx, kubetest.Wrap(c), "druid", "druid.k8s.peons=true", Options{})
 	defer s.Stop()
 	<-s.Synced()
 	if got := s.Pods("druid", "job-name", "job3"); len(got) != 1 || got[0].Name != "p3" {

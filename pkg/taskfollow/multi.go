@@ -96,7 +96,7 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 	defer stopMembers()
 	// One pod watch serves every member: a running member's pod is found,
 	// and every member's end noticed, without requests of their own.
-	pods := podwatch.StartShared(mctx, g.cfg.Kube, g.ns, druid.PeonSelector, g.cfg.Debugf)
+	pods := podwatch.StartShared(mctx, g.cfg.Kube, g.ns, druid.PeonSelector, g.cfg.watchOptions())
 	defer pods.Stop()
 	g.cfg.pods = pods
 	wctx, stopWatch := context.WithCancel(ctx)
@@ -152,6 +152,12 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 		OnRecover: func() {
 			outage = false
 			g.cfg.notify("watching peon Jobs again")
+		},
+		// Where Jobs may be listed but not watched, new tasks join from
+		// a listing every PollEvery.
+		PollEvery: g.cfg.pollEvery(),
+		OnPoll: func(err error) {
+			g.cfg.notify("cannot watch peon Jobs (%v); listing them every %s instead", err, g.cfg.pollEvery())
 		},
 	}
 	g.cfg.notify("following %s in %s", g.sel, nsWords(g.ns))
