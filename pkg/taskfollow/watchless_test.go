@@ -66,7 +66,7 @@ func TestAFollowThatMayNotWatchPodsEndsWithTheContainer(t *testing.T) {
 					o.waitFor(t, tk.id+" running\n")
 				}
 				for _, tk := range tasks {
-					tk.log(tk.id + " done").exit(0, "Completed")
+					tk.log(tk.id+" done").exit(0, "Completed")
 				}
 				if err := <-done; err != nil {
 					t.Fatalf("follow = %v, want the containers' exit 0\nstderr:\n%s", err, o.stderr())
