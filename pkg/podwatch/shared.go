@@ -29,13 +29,22 @@ type Shared struct {
 	pods     map[string]*corev1.Pod
 	isSynced bool
 	trackers map[string]map[*Tracker]bool // by namespace/name
+	subs     map[*subscription]bool
+}
+
+// subscription is a waiter for changes of the pods of namespace labelled
+// label=value.
+type subscription struct {
+	namespace, label, value string
+	ch                      chan struct{}
 }
 
 // StartShared lists and watches the pods of namespace ("" for all) that
 // labelSelector matches, until ctx is done or Stop is called.
 func StartShared(ctx context.Context, client kube.Interface, namespace, labelSelector string, o Options) *Shared {
 	s := &Shared{debugf: o.Debugf, synced: make(chan struct{}), exited: make(chan struct{}),
-		pods: map[string]*corev1.Pod{}, trackers: map[string]map[*Tracker]bool{}}
+		pods: map[string]*corev1.Pod{}, trackers: map[string]map[*Tracker]bool{},
+		subs: map[*subscription]bool{}}
 	ctx, s.cancel = context.WithCancel(ctx)
 	list, watchFn := listwatch.Pods(client.Pods(namespace))
 	cfg := listwatch.Config{
@@ -121,6 +130,23 @@ func (s *Shared) Pods(namespace, label, value string) []corev1.Pod {
 	return out
 }
 
+// Changes returns a channel that receives a signal (coalesced) whenever a
+// pod of namespace labelled label=value is listed, added, changed or
+// deleted, for a member waiting for its pod without requests of its own;
+// stop ends the subscription. Subscribe before reading Pods, so that no
+// change falls between the two.
+func (s *Shared) Changes(namespace, label, value string) (ch <-chan struct{}, stop func()) {
+	sub := &subscription{namespace: namespace, label: label, value: value, ch: make(chan struct{}, 1)}
+	s.mu.Lock()
+	s.subs[sub] = true
+	s.mu.Unlock()
+	return sub.ch, func() {
+		s.mu.Lock()
+		delete(s.subs, sub)
+		s.mu.Unlock()
+	}
+}
+
 // Track returns a Tracker of pod fed by this watch: it makes no request.
 // Its Stop unregisters it. A pod the watch has not seen yet (just created)
 // is tracked from its first event.
@@ -161,9 +187,18 @@ func (s *Shared) Stop() {
 	<-s.exited
 }
 
-// tell passes a pod's change to its trackers; s.mu is held. A pod of the
-// same name but another UID (a new pod of a recreated Job) is not theirs.
+// tell passes a pod's change to its trackers and subscribers; s.mu is
+// held. A pod of the same name but another UID (a new pod of a recreated
+// Job) is not its trackers'.
 func (s *Shared) tell(k string, p *corev1.Pod, deleted bool) {
+	for sub := range s.subs {
+		if p.Namespace == sub.namespace && p.Labels[sub.label] == sub.value {
+			select {
+			case sub.ch <- struct{}{}:
+			default:
+			}
+		}
+	}
 	for t := range s.trackers[k] {
 		if cur, _ := t.Latest(); cur != nil && cur.UID != p.UID {
 			continue
