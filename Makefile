@@ -57,6 +57,6 @@ fuzz: ## Run each fuzz target for $(FUZZTIME) executions (bounded, for CI)
 	$(GO) test -run='^$$' -fuzz='^FuzzTaskStatusDecoding$$' -fuzztime=$(FUZZTIME) ./pkg/overlord
 
 .PHONY: bench
-bench: build ## Benchmark vs kubectl logs -f, stern and curl on the test bed; writes README's Performance table (~10 min)
+bench: build ## Benchmark vs kubectl logs -f, stern and curl on the test bed; writes docs/performance.md's tables (~10 min)
 	hack/testbed/build.sh
 	$(GO) run ./hack/bench -plugin $(BIN)

@@ -13,7 +13,7 @@
 //	P7 P1 at a distance: through a delay proxy at 0, 10 and 25 ms RTT (p7.go, delayproxy.go);
 //	P8 check at 25 ms RTT beside the kubectl commands that collect the same facts (p7.go).
 //
-// It prints the results and writes them as markdown between the bench markers of README.md.
+// It prints the results and writes them as markdown between the bench markers of docs/performance.md.
 //
 //	go run ./hack/bench -plugin bin/kubectl-druid_logs
 //
@@ -72,7 +72,7 @@ type bench struct {
 func main() {
 	var o options
 	flag.StringVar(&o.plugin, "plugin", "bin/kubectl-druid_logs", "the plugin binary to measure")
-	flag.StringVar(&o.readme, "readme", "README.md", "README to write the results into, between the bench markers (empty: do not write)")
+	flag.StringVar(&o.readme, "readme", "docs/performance.md", "page to write the results into, between the bench markers (empty: do not write)")
 	flag.StringVar(&o.toolsDir, "tools-dir", defaultToolsDir(), "where stern is built (outside the repository)")
 	flag.StringVar(&o.baseline, "baseline", "", "another plugin binary to measure beside -plugin in P1 and P2 (an A/B of two builds; the README is not written)")
 	flag.StringVar(&o.only, "only", "", "comma-separated subset of P1,P2,P4,P5,P6,P7,P8 (development; the README is not written)")

@@ -54,7 +54,9 @@ every copy of a removed value is removed from every file.
 
 -f FILE (default: druid-logs-bundle-TASK_ID-TIME.tar.gz here) is never overwritten
 without --force; -f - writes the archive to stdout (not to a terminal). Exit code 0 when
-written; 3 (5, 1) when nothing is known of the task (refused, failed): no file is written.`,
+written; 3 (5, 1) when nothing is known of the task (refused, failed): no file is written.
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/bundle.md`,
 		Example: `  kubectl druid-logs bundle index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n druid --overlord https://druid-overlord.druid:8281 -f ticket-1234.tar.gz
   kubectl druid-logs bundle query-abc123 -n druid -f - | tar tzf -`,
 		Args:              exactTaskID,

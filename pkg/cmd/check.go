@@ -55,7 +55,9 @@ skipped, with the evidence and the command that fixes or inspects it:
 A failed step skips the steps that depend on it. Exit code 0 when nothing failed,
 otherwise the code of the first failed check (see kubectl druid-logs --help).
 -o json|yaml prints a stable schema: taskId, namespace, job, pod, state, reason,
-checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).`,
+checks[] of {id, status, message, evidence, hint} (docs/check-schema.md).
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/check.md`,
 		Example: `  kubectl druid-logs check query-abc123 -n druid
   kubectl druid-logs check query-abc123 -o json | jq '.checks[] | select(.status=="fail")'`,
 		Args:              exactTaskID,

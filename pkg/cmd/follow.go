@@ -55,15 +55,14 @@ func NewCmdFollow(g *Globals) *cobra.Command {
 Druid's rule (its pod has an IP), then follow the "main" container's log live until the
 container ends. Dropped streams are resumed from the last printed line: no line is lost
 or printed twice. A task that is not RUNNING is refused with the reason (exit 4);
---wait waits for it instead. Log lines go to stdout, status messages to stderr.`,
-		Example: `  # Follow an MSQ controller task in the current namespace
-  kubectl druid-logs follow query-abc123
+--wait waits for it instead. Log lines go to stdout, status messages to stderr.
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/follow.md`,
+		Example: `  # The last 100 lines, then new ones; the task may be in any namespace
+  kubectl druid-logs follow query-abc123 -A --tail 100
 
   # Wait for a pending task to start, then follow it, with timestamps
   kubectl druid-logs follow index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n druid --wait --timestamps
-
-  # Only the last 100 lines, then new ones; search every namespace
-  kubectl druid-logs follow query-abc123 -A --tail 100
 
   # A finished task: its log from Druid's task-log storage, through the Overlord
   kubectl druid-logs follow query-abc123 --overlord https://druid-overlord.druid:8281 --tail 200

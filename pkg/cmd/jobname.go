@@ -35,7 +35,9 @@ func NewCmdJobName(g *Globals) *cobra.Command {
 		Short: "Print the Kubernetes Job names Druid gives a task (no cluster needed)",
 		Long: `Print the Job names a task ID gets under each Druid release's naming rule, in the order
 follow tries them: Druid 33+ with --name-prefix, Druid 28+ (30 characters + MurmurHash3),
-Druid 25-27 (63 stripped characters). No cluster is contacted.`,
+Druid 25-27 (63 stripped characters). No cluster is contacted.
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/list.md`,
 		Example: `  kubectl druid-logs job-name query-abc123
   kubectl get job -n druid "$(kubectl druid-logs job-name query-abc123 | head -1)"
   kubectl druid-logs job-name query-abc123 --name-prefix druid-prod -o wide`,

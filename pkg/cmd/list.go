@@ -51,7 +51,9 @@ of its Job and newest pod (PENDING, RUNNING, STOPPED), age, pod and node.
 
 Finished tasks whose Job the Overlord already deleted are not listed: ask the Overlord.
 Jobs and pods are read with paginated LISTs (500 per page), never one request per task.
-With --watch, rows are printed again as they change, as with kubectl get -w.`,
+With --watch, rows are printed again as they change, as with kubectl get -w.
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/list.md`,
 		Example: `  kubectl druid-logs list -n druid
   kubectl druid-logs list -A -o wide
   kubectl druid-logs list -o json | jq -r '.items[] | select(.state=="RUNNING") | .taskId'

@@ -50,6 +50,8 @@ Kubernetes task runner, MiddleManager-less) from its task ID, applies Druid's ow
 that live logs exist only while the task is RUNNING, and follows the peon's "main"
 container, surviving dropped streams with no line lost or repeated.
 
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/README.md
+
 ` + exitCodeHelp(),
 		Version:       version.Get().String(),
 		SilenceUsage:  true,

@@ -48,7 +48,9 @@ func NewCmdStatus(g *Globals) *cobra.Command {
 		Short: "Show a task's Job, Pod and Druid state without streaming",
 		Long: `Resolve the Druid task ID to its Job and Pod and show the namespace, Job, pod, node,
 Druid lifecycle state (NOT_STARTED, PENDING, RUNNING, STOPPED) with its reason, and the
-pod's containers. Exit code 3 when no Job belongs to the task.`,
+pod's containers. Exit code 3 when no Job belongs to the task.
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/list.md`,
 		Example: `  kubectl druid-logs status query-abc123
   kubectl druid-logs status query-abc123 -A -o json`,
 		Args:              exactTaskID,

@@ -69,7 +69,9 @@ the request are named. The window: --since, else from the task's Job creation, e
 
 Exit codes: 0 the stream was obtained; 3 no request seen or no work item; 4 no
 lifecycle or not RUNNING; 1 the log watch failed; 5 pods/log on the Overlord forbidden.
-Needs get and list on pods and get on pods/log in the Overlord's namespace.`,
+Needs get and list on pods and get on pods/log in the Overlord's namespace.
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/trace.md`,
 		Example: `  kubectl druid-logs trace query-abc123 -n druid
   kubectl druid-logs trace query-abc123 -n druid --overlord-pod druid-coordinator-0 -o json
   kubectl druid-logs trace --summary -n druid --since 24h`,

@@ -30,7 +30,8 @@ func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
 		Use:   "version",
 		Short: "Print the plugin's version, git commit, build date and platform",
 		Long: "Print the version of kubectl druid-logs, the git commit and commit date it was built\n" +
-			"from, the Go version that compiled it and the platform it runs on.",
+			"from, the Go version that compiled it and the platform it runs on.\n\n" +
+			"More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/README.md#version",
 		Example: "  kubectl druid-logs version\n" +
 			"  kubectl druid-logs version -o json",
 		Args: cobra.NoArgs,

@@ -51,7 +51,9 @@ the evidence.
 Exit code: 6 the task failed, 0 it succeeded, 4 it is still pending or running (nothing
 failed yet; a stuck pod's cause is named), 7 its pod has no container "main", 3 nothing is
 known of it anywhere, 5 the API refused (or the Overlord did), 1 another error.
--o json|yaml prints the report (docs/why.schema.json).`,
+-o json|yaml prints the report (docs/why.schema.json).
+
+More: https://github.com/druid-logs/kubectl-druid-logs/blob/main/docs/why.md`,
 		Example: `  kubectl druid-logs why index_kafka_wikipedia_5f2c3e1a9b_abcdefgh -n druid
   kubectl druid-logs why query-abc123 -n druid --overlord https://druid-overlord.druid:8281
   kubectl druid-logs why query-abc123 -o json | jq -r .verdict`,
