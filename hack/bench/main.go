@@ -8,7 +8,8 @@
 //	P4 the plugin's API requests (follow, check) with 10 and 10,000 peon Jobs, from --debug and
 //	   the API server's audit log;
 //	P5 check on a healthy and a broken task, version start-up, binary sizes;
-//	P6 following 50 RUNNING tasks of one datasource against stern following them by label (p6.go);
+//	P6 following 50 and 200 RUNNING tasks of one datasource against stern following them by label
+//	   (p6.go), and the start-up of version and follow next to curl --version (p6startup.go);
 //	P7 P1 at a distance: through a delay proxy at 0, 10 and 25 ms RTT (p7.go, delayproxy.go);
 //	P8 check at 25 ms RTT beside the kubectl commands that collect the same facts (p7.go);
 //	P9 500 MB written live through log rotation at 1 MiB: lines lost and repeated, CPU and wall,

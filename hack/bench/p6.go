@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,22 +18,37 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/test/testbed"
 )
 
-// P6: following many tasks of one datasource (issue 15). In the same run, alternately, the plugin
-// follows p6Tasks RUNNING tasks selected by datasource and stern follows the same kind of pods by
+// P6: following many tasks of one datasource (issues 15 and 22), at each size of -p6-tasks (50 and
+// 200 by default). In the same run, alternately, the plugin follows that many RUNNING tasks selected by datasource and stern follows the same kind of pods by
 // the datasource label. Each task's log holds one line when the command starts; once every
 // stream has printed it, the harness appends p6KB kB to every log and the tasks Succeed. Measured:
 // time until every stream printed its first line (the fan-out, apart from the bulk), user+sys
-// CPU and peak RSS for the whole volume, and the API requests in the audit log.
+// CPU and peak RSS for the whole volume, and the API requests in the audit log. Beside it, the
+// start-up of `version` and of `follow` next to `curl --version` (p6startup.go).
 
 // p6Options are P6's flags (embedded in options).
 type p6Options struct {
-	p6Runs, p6Tasks, p6KB int
+	p6Runs, p6KB int
+	p6Sizes      string // comma-separated task counts
+}
+
+// p6TaskCounts are the sizes of -p6-tasks.
+func (o p6Options) p6TaskCounts() ([]int, error) {
+	var ns []int
+	for _, f := range strings.Split(o.p6Sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-p6-tasks: %q is not a task count", f)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
 }
 
 // registerP6Flags registers P6's flags on the default flag set.
 func registerP6Flags(o *p6Options) {
-	flag.IntVar(&o.p6Runs, "p6-runs", 3, "runs of each command for P6 (each run follows p6-tasks new RUNNING tasks)")
-	flag.IntVar(&o.p6Tasks, "p6-tasks", 50, "RUNNING tasks of one datasource that P6 follows")
+	flag.IntVar(&o.p6Runs, "p6-runs", 3, "runs of each command for P6 at each size (each run follows new RUNNING tasks)")
+	flag.StringVar(&o.p6Sizes, "p6-tasks", "50,200", "comma-separated counts of RUNNING tasks of one datasource that P6 follows")
 	flag.IntVar(&o.p6KB, "p6-kb", 2000, "log of each P6 task in kB (10³ bytes) of printed text")
 }
 
@@ -56,21 +72,35 @@ type p6Result struct {
 
 // p6Batch is one run's tasks: RUNNING, logs in place, in a namespace of their own.
 type p6Batch struct {
-	ns    string
-	tasks []*testbed.Task
+	ns     string
+	tasks  []*testbed.Task
+	decoys []*testbed.Task
 }
 
-// p6 runs the scenario.
+// p6 runs the scenario at each size, then the start-up runs.
 func (b *bench) p6() {
 	o := b.opts.p6Options
-	r := &p6Result{tasks: o.p6Tasks, runs: map[string][]p6Run{}, fails: map[string]int{}}
-	b.res.p6 = r
+	sizes, err := o.p6TaskCounts()
+	if err != nil {
+		b.fatalf("%v", err)
+	}
 	logs, err := writeP6Logs(filepath.Join(b.work, "bed", "p6"), int64(o.p6KB)*1000)
 	if err != nil {
 		b.fatalf("P6 logs: %v", err)
 	}
+	for _, n := range sizes {
+		b.p6Size(n, logs)
+	}
+	b.p6Startup()
+}
+
+// p6Size runs the scenario with n tasks.
+func (b *bench) p6Size(n int, logs p6Logs) {
+	o := b.opts.p6Options
+	r := &p6Result{tasks: n, runs: map[string][]p6Run{}, fails: map[string]int{}}
+	b.res.p6 = append(b.res.p6, r)
 	r.perTask = logs.stats
-	r.pluginFlags, r.pluginSkipped = b.pluginSelectionFlags()
+	r.pluginFlags, r.pluginSkipped = b.pluginSelectionFlags(n)
 	if r.pluginSkipped != "" {
 		logf("P6: plugin skipped: %s; measuring stern alone", r.pluginSkipped)
 	} else {
@@ -81,11 +111,12 @@ func (b *bench) p6() {
 	for round := -1; round < o.p6Runs && b.ctx.Err() == nil; round++ { // round -1: warm-up, discarded
 		for _, tool := range r.order {
 			seq++
-			batch, err := b.p6Batch(fmt.Sprintf("bench-p6-%02d", seq), logs)
+			batch, err := b.p6Batch(fmt.Sprintf("bench-p6-%d-%02d", n, seq), n, logs)
 			if err != nil {
 				b.fatalf("P6 setup: %v", err)
 			}
-			run, err := b.p6Run(tool, batch, logs)
+			run, err := b.p6Run(tool, r, batch, logs)
+			b.p6Clean(batch)
 			name := fmt.Sprintf("run %d", round+1)
 			if round < 0 {
 				name = "warm-up run"
@@ -97,7 +128,7 @@ func (b *bench) p6() {
 				}
 				continue
 			}
-			logf("P6 %s %s: all %d first lines in %v, CPU %v, peak RSS %.1f MB, %d requests (%s)", tool, name, o.p6Tasks,
+			logf("P6 %d tasks %s %s: all first lines in %v, CPU %v, peak RSS %.1f MB, %d requests (%s)", n, tool, name,
 				run.allFirst.Round(time.Millisecond), run.proc.cpu().Round(time.Millisecond),
 				float64(run.proc.maxRSSKB)/1024, run.audit.requests, run.audit.summary())
 			if round >= 0 {
@@ -105,14 +136,14 @@ func (b *bench) p6() {
 			}
 		}
 		if round >= 0 {
-			logf("P6: round %d/%d done", round+1, o.p6Runs)
+			logf("P6 %d tasks: round %d/%d done", n, round+1, o.p6Runs)
 		}
 	}
 }
 
 // pluginSelectionFlags asks `follow --help` which of the flags P6 needs the plugin has. It returns
 // the extra flags to pass, or why the plugin cannot take part.
-func (b *bench) pluginSelectionFlags() (extra []string, skipped string) {
+func (b *bench) pluginSelectionFlags(n int) (extra []string, skipped string) {
 	cmd := exec.CommandContext(b.ctx, b.tools.plugin, "follow", "--help")
 	cmd.Env = b.env
 	out, err := cmd.CombinedOutput()
@@ -126,21 +157,21 @@ func (b *bench) pluginSelectionFlags() (extra []string, skipped string) {
 		return nil, "the plugin has no `follow --until-done` yet (not in `follow --help`)"
 	}
 	if strings.Contains(help, "--max-log-requests") {
-		extra = append(extra, "--max-log-requests", fmt.Sprint(b.opts.p6Tasks))
+		extra = append(extra, "--max-log-requests", fmt.Sprint(n))
 	}
 	return extra, ""
 }
 
-// p6Argv is the command line of tool following the datasource's tasks in ns.
-func (b *bench) p6Argv(tool, ns string) []string {
+// p6Argv is the command line of tool following the datasource's r.tasks tasks in ns.
+func (b *bench) p6Argv(tool string, r *p6Result, ns string) []string {
 	switch tool {
 	case toolPlugin:
 		argv := []string{b.tools.plugin, "--kubeconfig", b.kubeconfig, "follow", "--datasource", p6DataSource, "-n", ns, "--until-done"}
-		return append(argv, b.res.p6.pluginFlags...)
+		return append(argv, r.pluginFlags...)
 	case toolStern:
 		// stern's default follows 50 logs at most; it keeps following (and watching) forever.
 		return []string{b.tools.stern, "-n", ns, "-l", "druid.task.datasource=" + testbed.StringLabel(p6DataSource),
-			"--max-log-requests", fmt.Sprint(b.opts.p6Tasks), "--kubeconfig", b.kubeconfig}
+			"--max-log-requests", fmt.Sprint(r.tasks), "--kubeconfig", b.kubeconfig}
 	}
 	panic("P6: unknown tool " + tool)
 }
@@ -148,9 +179,8 @@ func (b *bench) p6Argv(tool, ns string) []string {
 // p6Batch creates p6Tasks RUNNING tasks of the datasource (customTemplateAdapter, Druid 33: the
 // druid.task.* labels) plus the decoys, writes their first lines and waits until the Job controller has
 // seen every pod ready, so that no set-up work overlaps the measured run.
-func (b *bench) p6Batch(ns string, logs p6Logs) (p6Batch, error) {
-	n := b.opts.p6Tasks
-	batch := p6Batch{ns: ns, tasks: make([]*testbed.Task, n)}
+func (b *bench) p6Batch(ns string, n int, logs p6Logs) (p6Batch, error) {
+	batch := p6Batch{ns: ns, tasks: make([]*testbed.Task, n), decoys: make([]*testbed.Task, p6Decoys)}
 	var wg sync.WaitGroup
 	errs := make(chan error, n+p6Decoys)
 	sem := make(chan struct{}, 8)
@@ -177,6 +207,8 @@ func (b *bench) p6Batch(ns string, logs p6Logs) (p6Batch, error) {
 			}
 			if i < n {
 				batch.tasks[i] = task
+			} else {
+				batch.decoys[i-n] = task
 			}
 		})
 	}
@@ -200,6 +232,18 @@ func (b *bench) p6Batch(ns string, logs p6Logs) (p6Batch, error) {
 	})
 	time.Sleep(300 * time.Millisecond)
 	return batch, err
+}
+
+// p6Clean deletes a run's Jobs (their pods go with them), so that the bed holds one run's pods
+// at a time.
+func (b *bench) p6Clean(batch p6Batch) {
+	for _, task := range append(batch.tasks, batch.decoys...) {
+		if task != nil {
+			if err := task.DeleteJob(b.ctx); err != nil {
+				logf("P6: deleting %s: %v", task.Spec.TaskID, err)
+			}
+		}
+	}
 }
 
 // p6TaskID is a Kafka supervisor's task ID: "index_kafka_<ds>_<15 hex>_<8 letters>".

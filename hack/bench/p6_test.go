@@ -77,23 +77,38 @@ func TestWriteP6Logs(t *testing.T) {
 // TestP6BudgetsNeedBothTools: no budget rows while the plugin cannot take part, and no verdict
 // of "met" from a tool without a successful run.
 func TestP6BudgetsNeedBothTools(t *testing.T) {
-	r := &results{p6: &p6Result{tasks: 2, pluginSkipped: "no --datasource", runs: map[string][]p6Run{}}}
+	x := &p6Result{tasks: 2, pluginSkipped: "no --datasource", runs: map[string][]p6Run{}}
+	r := &results{p6: []*p6Result{x}}
 	if bs := r.p6Budgets(); bs != nil {
 		t.Fatalf("budgets of a skipped plugin: %v", bs)
 	}
-	r.p6.pluginSkipped = ""
-	stern := p6Run{proc: procResult{user: 4 * time.Second, maxRSSKB: 100 << 10}}
-	r.p6.runs[toolStern] = []p6Run{stern}
+	x.pluginSkipped = ""
+	stern := p6Run{proc: procResult{user: 4 * time.Second, maxRSSKB: 100 << 10}, allFirst: 8 * time.Second}
+	x.runs[toolStern] = []p6Run{stern}
 	for _, b := range r.p6Budgets() {
 		if b.ok {
 			t.Fatalf("budget %q met without a plugin run", b.name)
 		}
 	}
-	plugin := p6Run{proc: procResult{user: time.Second, sys: time.Second, maxRSSKB: 30 << 10}}
+	plugin := p6Run{proc: procResult{user: 500 * time.Millisecond, sys: 500 * time.Millisecond, maxRSSKB: 20 << 10},
+		allFirst: 500 * time.Millisecond}
 	plugin.audit.requests, plugin.audit.kinds = 3, map[string]int{"get pods/log": 2, "list jobs": 1}
-	r.p6.runs[toolPlugin] = []p6Run{plugin}
+	x.runs[toolPlugin] = []p6Run{plugin}
 	bs := r.p6Budgets()
-	if len(bs) != 3 || !bs[0].ok || bs[0].measured != "0.50×" || !bs[1].ok || !bs[2].ok {
+	if len(bs) != 6 {
 		t.Fatalf("budgets %+v", bs)
+	}
+	for _, b := range bs {
+		if !b.ok {
+			t.Fatalf("budget %+v not met", b)
+		}
+	}
+	if bs[2].measured != "0.25×" {
+		t.Fatalf("CPU ratio %q, want 0.25×", bs[2].measured)
+	}
+	// Beyond 50 tasks the first lines have 3 s, and no ratio to stern's time.
+	x.tasks = 200
+	if bs := r.p6Budgets(); len(bs) != 5 || !strings.Contains(bs[0].name, "≤ 3 s") {
+		t.Fatalf("budgets at 200 tasks %+v", bs)
 	}
 }

@@ -33,12 +33,12 @@ type p6Run struct {
 // the body appended and Succeeds, so the test kubelet ends its stream once the log is drained:
 // the plugin (--until-done) exits by itself when every task ended; stern, which never exits, is
 // killed at the last expected line.
-func (b *bench) p6Run(tool string, batch p6Batch, logs p6Logs) (p6Run, error) {
+func (b *bench) p6Run(tool string, r *p6Result, batch p6Batch, logs p6Logs) (p6Run, error) {
 	want := int64(len(batch.tasks)) * int64(logs.stats.lines)
 	offset := auditSize(b.bed.AuditLog())
 	var ending sync.WaitGroup
 	run, err := runStreams(streamSpec{
-		argv: b.p6Argv(tool, batch.ns), env: b.env, streams: len(batch.tasks), wantLines: want,
+		argv: b.p6Argv(tool, r, batch.ns), env: b.env, streams: len(batch.tasks), wantLines: want,
 		killAtWant: tool == toolStern, timeout: 3 * time.Minute,
 		onAllFirst: func() {
 			sem := make(chan struct{}, 8)

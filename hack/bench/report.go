@@ -20,7 +20,8 @@ type results struct {
 	p1, p2, p5 series
 	p5Exit     map[string]int
 	p4         map[p4Key]*p4Result
-	p6         *p6Result
+	p6         []*p6Result // one per size
+	p6Start    series      // start-up: version, follow, curl --version
 	p7         *p7Result
 	p9         *p9Result
 	p8         series

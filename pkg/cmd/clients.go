@@ -77,6 +77,7 @@ func (g *Globals) clientsFrom(kf *KubeFlags) (*Clients, error) {
 	// included. Wrapped after the debug transport, so --debug shows every
 	// attempt.
 	cfg.Wrap(retry.Wrapper(retry.Policy{Notify: debugf}))
+	kube.SetRateLimit(cfg, g.logStreams)
 	client, err := kube.NewForConfig(cfg)
 	if err != nil {
 		return nil, kubeconfigError(err)

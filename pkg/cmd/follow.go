@@ -130,6 +130,9 @@ func (o *FollowOptions) Complete(args []string) error {
 		Notify:    o.status.Notify,
 		Progress:  o.status.Progress,
 	}
+	if o.sel.active() {
+		o.logStreams = o.sel.MaxLogRequests // the client's burst opens them all at once
+	}
 	names, err := o.contexts()
 	if err != nil {
 		return err

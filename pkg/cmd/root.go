@@ -33,6 +33,9 @@ type Globals struct {
 	Quiet bool
 	// Contexts selects several kubeconfig contexts (--all-contexts).
 	Contexts contextFlags
+	// logStreams is the most log streams the command opens at once
+	// (--max-log-requests of a selection), which sizes the client's burst.
+	logStreams int
 	genericiooptions.IOStreams
 }
 

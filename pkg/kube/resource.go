@@ -41,14 +41,14 @@ func (r *resource[T, L]) request(verb string) *rest.Request {
 // Get reads the object called name.
 func (r *resource[T, L]) Get(ctx context.Context, name string, opts metav1.GetOptions) (T, error) {
 	result := r.newObject()
-	err := r.request("GET").Name(name).VersionedParams(&opts, parameterCodec).Do(ctx).Into(result)
+	err := r.request("GET").Name(name).VersionedParams(&opts, parameterCodec()).Do(ctx).Into(result)
 	return result, err
 }
 
 // List lists the objects that opts select.
 func (r *resource[T, L]) List(ctx context.Context, opts metav1.ListOptions) (L, error) {
 	list := r.newList()
-	err := r.request("GET").VersionedParams(&opts, parameterCodec).Timeout(timeoutOf(opts)).
+	err := r.request("GET").VersionedParams(&opts, parameterCodec()).Timeout(timeoutOf(opts)).
 		Do(ctx).Into(list)
 	return list, err
 }
@@ -56,13 +56,13 @@ func (r *resource[T, L]) List(ctx context.Context, opts metav1.ListOptions) (L, 
 // Watch watches the objects that opts select.
 func (r *resource[T, L]) Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 	opts.Watch = true
-	return r.request("GET").VersionedParams(&opts, parameterCodec).Timeout(timeoutOf(opts)).Watch(ctx)
+	return r.request("GET").VersionedParams(&opts, parameterCodec()).Timeout(timeoutOf(opts)).Watch(ctx)
 }
 
 // Create creates obj and returns what the server made of it.
 func (r *resource[T, L]) Create(ctx context.Context, obj T, opts metav1.CreateOptions) (T, error) {
 	result := r.newObject()
-	err := r.request("POST").VersionedParams(&opts, parameterCodec).Body(obj).Do(ctx).Into(result)
+	err := r.request("POST").VersionedParams(&opts, parameterCodec()).Body(obj).Do(ctx).Into(result)
 	return result, err
 }
 

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"net/http"
+	"sync"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -14,19 +15,26 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// scheme knows the three API groups the plugin reads, and nothing else.
-var (
-	scheme         = runtime.NewScheme()
-	codecs         = serializer.NewCodecFactory(scheme)
-	parameterCodec = runtime.NewParameterCodec(scheme)
-)
-
-func init() {
-	utilruntime.Must(corev1.AddToScheme(scheme))
-	utilruntime.Must(batchv1.AddToScheme(scheme))
-	utilruntime.Must(authorizationv1.AddToScheme(scheme))
-	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+// apiScheme knows the three API groups the plugin reads, and nothing else.
+// It is built on first use, not at start-up: commands that make no request
+// (version, job-name, completion without a cluster) never pay for it.
+type apiScheme struct {
+	scheme         *runtime.Scheme
+	codecs         serializer.CodecFactory
+	parameterCodec runtime.ParameterCodec
 }
+
+var theScheme = sync.OnceValue(func() *apiScheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(corev1.AddToScheme(s))
+	utilruntime.Must(batchv1.AddToScheme(s))
+	utilruntime.Must(authorizationv1.AddToScheme(s))
+	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
+	return &apiScheme{scheme: s, codecs: serializer.NewCodecFactory(s), parameterCodec: runtime.NewParameterCodec(s)}
+})
+
+// parameterCodec encodes options into query parameters.
+func parameterCodec() runtime.ParameterCodec { return theScheme().parameterCodec }
 
 // Client is Interface over the API server's REST API.
 type Client struct {
@@ -73,7 +81,7 @@ func restClientFor(cfg *rest.Config, httpClient *http.Client, apiPath string, gv
 	c := rest.CopyConfig(cfg)
 	c.APIPath = apiPath
 	c.GroupVersion = &gv
-	c.NegotiatedSerializer = codecs.WithoutConversion()
+	c.NegotiatedSerializer = theScheme().codecs.WithoutConversion()
 	if c.UserAgent == "" {
 		c.UserAgent = rest.DefaultKubernetesUserAgent()
 	}
@@ -99,7 +107,7 @@ type pods struct {
 // GetLogs builds the request for a container's log; Stream opens it.
 func (p *pods) GetLogs(name string, opts *corev1.PodLogOptions) *rest.Request {
 	return p.logs.Get().Namespace(p.namespace).Name(name).Resource("pods").SubResource("log").
-		VersionedParams(opts, parameterCodec)
+		VersionedParams(opts, parameterCodec())
 }
 
 // Jobs reads Jobs in namespace ("" for all namespaces).

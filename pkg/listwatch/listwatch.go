@@ -9,8 +9,11 @@
 // resource version seen; one the server expired (410 Gone, as a status or a
 // watch.Error event) is replaced by a fresh listing. A failed LIST or WATCH
 // is retried with exponential backoff for as long as the context lives;
-// only a refusal (403, 401) ends Run with an error, because retrying cannot
-// fix it. The package knows nothing of Druid and prints nothing.
+// only a refusal (403, 401, 405) ends Run with an error, because retrying
+// cannot fix it. A caller that may list but not watch (RBAC without the
+// watch verb, a proxy that refuses watches) can ask for polling instead
+// (Config.PollEvery): the objects are listed again at that interval. The
+// package knows nothing of Druid and prints nothing.
 package listwatch
 
 import (
@@ -65,11 +68,20 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the wait after a failure; it doubles
 	// per failure in a row. Defaults 250ms and 5s.
 	MinBackoff, MaxBackoff time.Duration
+	// PollEvery, when set with OnList, is the fallback of a refused WATCH
+	// (403 Forbidden, 405 Method Not Allowed) while LIST is allowed: Run
+	// lists again every PollEvery and hands each listing to OnList, instead
+	// of returning the refusal.
+	PollEvery time.Duration
+	// OnPoll is told once, with the WATCH's refusal, when Run falls back to
+	// polling.
+	OnPoll func(err error)
 }
 
 // Run lists and watches until ctx is done, then returns nil. It returns an
 // error only when the API refuses the caller (403 Forbidden, 401
-// Unauthorized). Callbacks run on Run's goroutine, one at a time.
+// Unauthorized, 405 Method Not Allowed) and, for a refused WATCH, polling
+// was not asked for. Callbacks run on Run's goroutine, one at a time.
 func Run(ctx context.Context, cfg Config) error {
 	r := runner{cfg: cfg, backoff: cfg.minBackoff()}
 	rv := cfg.ResourceVersion
@@ -95,6 +107,8 @@ func Run(ctx context.Context, cfg Config) error {
 		case err == nil:
 		case ctx.Err() != nil:
 			return nil
+		case refused(err) && cfg.PollEvery > 0 && cfg.OnList != nil && !apierrors.IsUnauthorized(err):
+			return r.poll(ctx, err)
 		case refused(err):
 			return err
 		case expired(err):
@@ -125,6 +139,29 @@ func Run(ctx context.Context, cfg Config) error {
 				// A server that closes watches at once is not hammered.
 				r.pause(ctx, r.cfg.minBackoff())
 			}
+		}
+	}
+	return nil
+}
+
+// poll lists every PollEvery until ctx is done (nil) or a LIST is refused
+// (its error); why is the WATCH's refusal, told to OnPoll.
+func (r *runner) poll(ctx context.Context, why error) error {
+	if r.cfg.OnPoll != nil {
+		r.cfg.OnPoll(why)
+	}
+	for ctx.Err() == nil {
+		items, _, err := r.list(ctx)
+		switch {
+		case err == nil:
+			r.ok()
+			r.cfg.OnList(items)
+			r.pause(ctx, r.cfg.PollEvery)
+		case ctx.Err() != nil:
+		case refused(err):
+			return err
+		default:
+			r.failed(ctx, err)
 		}
 	}
 	return nil
@@ -239,7 +276,9 @@ func expired(err error) bool {
 	return apierrors.IsResourceExpired(err) || apierrors.IsGone(err)
 }
 
-// refused reports an error retrying cannot fix.
+// refused reports an error retrying cannot fix: the caller may not
+// (403, 401), or the server (or a proxy before it) does not serve the
+// request at all (405, as some proxies answer a WATCH).
 func refused(err error) bool {
-	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err)
+	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsMethodNotSupported(err)
 }

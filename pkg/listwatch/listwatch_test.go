@@ -262,3 +262,57 @@ func TestBackoffDoublesAndIsCapped(t *testing.T) {
 		t.Fatalf("waits %v, want %v", waits, want)
 	}
 }
+
+// TestRunPollsWhenTheWatchIsRefused: a caller that may list but not watch
+// (RBAC without watch: 403; a proxy that refuses watches: 405) is served
+// by listings at PollEvery, told once; a LIST refused too ends Run.
+func TestRunPollsWhenTheWatchIsRefused(t *testing.T) {
+	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New(`cannot watch resource "pods"`))
+	for _, tt := range []struct {
+		name    string
+		refusal error
+	}{
+		{"403 on WATCH", forbidden},
+		{"405 on WATCH", apierrors.NewMethodNotSupported(schema.GroupResource{Resource: "pods"}, "watch")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &script{
+				lists: []step{{items: []runtime.Object{pod("a", "")}, rv: "1"}, {items: []runtime.Object{pod("a", ""), pod("b", "")}, rv: "2"},
+					{err: unavailable()}, {items: []runtime.Object{pod("b", "")}, rv: "3"}, {err: forbidden}},
+				watches: []step{{err: tt.refusal}},
+			}
+			rec := &recorder{}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := Run(ctx, Config{List: s.list, Watch: s.watch, PollEvery: time.Millisecond,
+				MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
+				OnList:    func(items []runtime.Object) { rec.add("list " + names(items)) },
+				OnPoll:    func(err error) { rec.add("polling: " + err.Error()) },
+				OnFailure: func(error, int, time.Duration) { rec.add("failure") },
+			})
+			if !apierrors.IsForbidden(err) {
+				t.Fatalf("Run = %v, want the LIST's refusal", err)
+			}
+			want := []string{"list a", "polling: " + tt.refusal.Error(), "list a,b", "failure", "list b"}
+			if got := rec.get(); strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Fatalf("callbacks: %q, want %q", got, want)
+			}
+			list := `LIST limit=500 continue=""`
+			wantCalls := []string{list, "WATCH rv=1", list, list, list, list} // no WATCH once polling
+			if got := s.log(); strings.Join(got, "\n") != strings.Join(wantCalls, "\n") {
+				t.Fatalf("calls:\n%s", strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// TestRunWithoutPollingReturnsAWatchRefusal: 405 is a refusal like 403;
+// without PollEvery, Run returns it.
+func TestRunWithoutPollingReturnsAWatchRefusal(t *testing.T) {
+	s := &script{lists: []step{{rv: "1"}}, watches: []step{{err: apierrors.NewMethodNotSupported(schema.GroupResource{Resource: "pods"}, "watch")}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := Run(ctx, Config{List: s.list, Watch: s.watch, OnList: func([]runtime.Object) {}}); !apierrors.IsMethodNotSupported(err) {
+		t.Fatalf("Run = %v, want the 405", err)
+	}
+}

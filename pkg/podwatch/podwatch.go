@@ -6,7 +6,10 @@
 // extra request on the way to the first log line. A broken watch is
 // reopened, an expired one replaced by a fresh GET-like listing, through
 // API outages, with backoff. A pod's deletion carries its final state: a
-// pod deleted right after it succeeded is a success.
+// pod deleted right after it succeeded is a success. Where pods may be
+// listed but not watched (RBAC without the watch verb, a proxy that
+// refuses watches), it polls: one LIST every Options.PollEvery, said once
+// through Options.Notify.
 package podwatch
 
 import (
@@ -15,6 +18,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -25,6 +29,47 @@ import (
 
 // EndedFunc decides from the latest pod whether its container has ended.
 type EndedFunc func(pod *corev1.Pod) bool
+
+// DefaultPollEvery is how often pods are listed when they may not be
+// watched: an end is noticed within it, and a LIST of a task's pod (or of
+// a selection's, paged) every 2 s is light for the API server; the wait
+// for a pod polls as often (locate's waitRecheckBlind).
+const DefaultPollEvery = 2 * time.Second
+
+// Options are a watch's reporting and its polling fallback.
+type Options struct {
+	// Debugf receives --debug markers (nil: none).
+	Debugf func(format string, args ...any)
+	// Notify is told once, in words for the user, that the watch was
+	// refused and pods are polled instead (nil: quiet).
+	Notify func(format string, args ...any)
+	// PollEvery is the polling interval. Default DefaultPollEvery.
+	PollEvery time.Duration
+}
+
+func (o Options) pollEvery() time.Duration {
+	if o.PollEvery > 0 {
+		return o.PollEvery
+	}
+	return DefaultPollEvery
+}
+
+// onPoll tells the user once that what could not be watched is polled.
+func (o Options) onPoll(what string) func(error) {
+	return func(err error) {
+		if o.Notify != nil {
+			o.Notify("cannot watch %s (%s); polling them every %s instead", what, refusal(err), o.pollEvery())
+		}
+	}
+}
+
+// refusal words a refused WATCH briefly.
+func refusal(err error) string {
+	if apierrors.IsMethodNotSupported(err) {
+		return "the API server or a proxy before it refuses watches: 405 Method Not Allowed"
+	}
+	return err.Error()
+}
 
 // Tracker follows one pod's status.
 type Tracker struct {
@@ -43,10 +88,10 @@ type Tracker struct {
 }
 
 // Start watches pod from resourceVersion until ctx is done, Stop is called
-// or the pod ends.
+// or the pod ends; where the watch is refused, it polls the pod.
 func Start(ctx context.Context, client kube.Interface, pod *corev1.Pod, resourceVersion string,
-	ended EndedFunc, debugf func(string, ...any)) *Tracker {
-	t := &Tracker{ended: ended, debugf: debugf, pod: pod, doneCh: make(chan struct{}), exited: make(chan struct{})}
+	ended EndedFunc, o Options) *Tracker {
+	t := &Tracker{ended: ended, debugf: o.Debugf, pod: pod, doneCh: make(chan struct{}), exited: make(chan struct{})}
 	if ended(pod) {
 		t.finish()
 		close(t.exited)
@@ -76,6 +121,8 @@ func Start(ctx context.Context, client kube.Interface, pod *corev1.Pod, resource
 		OnFailure: func(err error, n int, wait time.Duration) {
 			t.debug("podwatch: pod %s/%s: %v (attempt %d, retrying in %s)", pod.Namespace, pod.Name, err, n, wait)
 		},
+		PollEvery: o.pollEvery(),
+		OnPoll:    o.onPoll("pod " + pod.Name),
 	}
 	t.debug("podwatch: WATCH pod %s/%s from resourceVersion %q", pod.Namespace, pod.Name, resourceVersion)
 	go func() {

@@ -46,7 +46,7 @@ func TestTrackerNoticesTheEnd(t *testing.T) {
 			defer cancel()
 			pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "p"}}
 			c := fake.NewClientset(pod)
-			tr := Start(ctx, kubetest.Wrap(c), pod, "", terminated, nil)
+			tr := Start(ctx, kubetest.Wrap(c), pod, "", terminated, Options{})
 			// Wait until the watch is open before changing the pod.
 			for len(c.Actions()) < 2 {
 				time.Sleep(time.Millisecond)
@@ -69,7 +69,7 @@ func TestTrackerNoticesTheEnd(t *testing.T) {
 
 func TestTrackerAlreadyEnded(t *testing.T) {
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "p"}}
-	tr := Start(context.Background(), kubetest.Wrap(fake.NewClientset()), pod, "1", func(*corev1.Pod) bool { return true }, nil)
+	tr := Start(context.Background(), kubetest.Wrap(fake.NewClientset()), pod, "1", func(*corev1.Pod) bool { return true }, Options{})
 	select {
 	case <-tr.Ended():
 	default:
@@ -92,7 +92,7 @@ func TestDeletedPodKeepsItsFinalState(t *testing.T) {
 	c := fake.NewClientset(pod)
 	w := watch.NewFake()
 	c.PrependWatchReactor("pods", func(k8stesting.Action) (bool, watch.Interface, error) { return true, w, nil })
-	tr := Start(ctx, kubetest.Wrap(c), pod, "5", terminated, nil)
+	tr := Start(ctx, kubetest.Wrap(c), pod, "5", terminated, Options{})
 	w.Delete(final)
 	select {
 	case <-tr.Ended():
@@ -111,7 +111,7 @@ func TestDeletedPodKeepsItsFinalState(t *testing.T) {
 func TestStopEndsTheWatch(t *testing.T) {
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "druid", Name: "p"}}
 	c := fake.NewClientset(pod)
-	tr := Start(context.Background(), kubetest.Wrap(c), pod, "", terminated, nil)
+	tr := Start(context.Background(), kubetest.Wrap(c), pod, "", terminated, Options{})
 	done := make(chan struct{})
 	go func() { tr.Stop(); close(done) }()
 	select {

@@ -17,7 +17,8 @@ import (
 // namespace (or in all of them), for a follow of many tasks: a member whose
 // pod is already listed finds it without a LIST of its own, and each
 // member's Tracker is fed from it without a WATCH of its own. The requests
-// of many running tasks then stay one LIST and one WATCH in all.
+// of many running tasks then stay one LIST and one WATCH in all. Where the
+// WATCH is refused it lists every Options.PollEvery instead.
 type Shared struct {
 	debugf func(string, ...any)
 	synced chan struct{}
@@ -28,13 +29,22 @@ type Shared struct {
 	pods     map[string]*corev1.Pod
 	isSynced bool
 	trackers map[string]map[*Tracker]bool // by namespace/name
+	subs     map[*subscription]bool
+}
+
+// subscription is a waiter for changes of the pods of namespace labelled
+// label=value.
+type subscription struct {
+	namespace, label, value string
+	ch                      chan struct{}
 }
 
 // StartShared lists and watches the pods of namespace ("" for all) that
 // labelSelector matches, until ctx is done or Stop is called.
-func StartShared(ctx context.Context, client kube.Interface, namespace, labelSelector string, debugf func(string, ...any)) *Shared {
-	s := &Shared{debugf: debugf, synced: make(chan struct{}), exited: make(chan struct{}),
-		pods: map[string]*corev1.Pod{}, trackers: map[string]map[*Tracker]bool{}}
+func StartShared(ctx context.Context, client kube.Interface, namespace, labelSelector string, o Options) *Shared {
+	s := &Shared{debugf: o.Debugf, synced: make(chan struct{}), exited: make(chan struct{}),
+		pods: map[string]*corev1.Pod{}, trackers: map[string]map[*Tracker]bool{},
+		subs: map[*subscription]bool{}}
 	ctx, s.cancel = context.WithCancel(ctx)
 	list, watchFn := listwatch.Pods(client.Pods(namespace))
 	cfg := listwatch.Config{
@@ -44,6 +54,8 @@ func StartShared(ctx context.Context, client kube.Interface, namespace, labelSel
 		OnFailure: func(err error, n int, wait time.Duration) {
 			s.debug("podwatch: pods -l %s: %v (attempt %d, retrying in %s)", labelSelector, err, n, wait)
 		},
+		PollEvery: o.pollEvery(),
+		OnPoll:    o.onPoll("pods"),
 	}
 	s.debug("podwatch: LIST and WATCH pods -l %s for every member", labelSelector)
 	go func() {
@@ -102,7 +114,7 @@ func (s *Shared) onEvent(ev watch.Event) {
 func (s *Shared) Synced() <-chan struct{} { return s.synced }
 
 // Done is closed once the watch has ended: Stop, the end of its context, or
-// a refusal (401, 403) that retrying cannot fix.
+// a refusal to list (401, 403) that retrying cannot fix.
 func (s *Shared) Done() <-chan struct{} { return s.exited }
 
 // Pods returns copies of the known pods of namespace labelled label=value.
@@ -116,6 +128,23 @@ func (s *Shared) Pods(namespace, label, value string) []corev1.Pod {
 		}
 	}
 	return out
+}
+
+// Changes returns a channel that receives a signal (coalesced) whenever a
+// pod of namespace labelled label=value is listed, added, changed or
+// deleted, for a member waiting for its pod without requests of its own;
+// stop ends the subscription. Subscribe before reading Pods, so that no
+// change falls between the two.
+func (s *Shared) Changes(namespace, label, value string) (ch <-chan struct{}, stop func()) {
+	sub := &subscription{namespace: namespace, label: label, value: value, ch: make(chan struct{}, 1)}
+	s.mu.Lock()
+	s.subs[sub] = true
+	s.mu.Unlock()
+	return sub.ch, func() {
+		s.mu.Lock()
+		delete(s.subs, sub)
+		s.mu.Unlock()
+	}
 }
 
 // Track returns a Tracker of pod fed by this watch: it makes no request.
@@ -158,9 +187,18 @@ func (s *Shared) Stop() {
 	<-s.exited
 }
 
-// tell passes a pod's change to its trackers; s.mu is held. A pod of the
-// same name but another UID (a new pod of a recreated Job) is not theirs.
+// tell passes a pod's change to its trackers and subscribers; s.mu is
+// held. A pod of the same name but another UID (a new pod of a recreated
+// Job) is not its trackers'.
 func (s *Shared) tell(k string, p *corev1.Pod, deleted bool) {
+	for sub := range s.subs {
+		if p.Namespace == sub.namespace && p.Labels[sub.label] == sub.value {
+			select {
+			case sub.ch <- struct{}{}:
+			default:
+			}
+		}
+	}
 	for t := range s.trackers[k] {
 		if cur, _ := t.Latest(); cur != nil && cur.UID != p.UID {
 			continue

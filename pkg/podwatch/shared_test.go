@@ -35,7 +35,7 @@ func TestSharedFeedsEveryTrackerFromOneWatch(t *testing.T) {
 		pods = append(pods, p)
 	}
 	c.ClearActions()
-	s := StartShared(ctx, kubetest.Wrap(c), "druid", "druid.k8s.peons=true", nil)
+	s := StartShared(ctx, kubetest.Wrap(c), "druid", "druid.k8s.peons=true", Options{})
 	defer s.Stop()
 	<-s.Synced()
 	if got := s.Pods("druid", "job-name", "job3"); len(got) != 1 || got[0].Name != "p3" {
@@ -101,5 +101,52 @@ func isClosed(ch <-chan struct{}) bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// TestSharedChangesSignalsAJobsPods: a subscriber hears of its Job's pods
+// (added, changed, deleted) and of no other's, and not after stop.
+func TestSharedChangesSignalsAJobsPods(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := fake.NewClientset()
+	s := StartShared(ctx, kubetest.Wrap(c), "druid", "druid.k8s.peons=true", Options{})
+	defer s.Stop()
+	<-s.Synced()
+	for len(c.Actions()) < 2 { // the watch is open
+		time.Sleep(time.Millisecond)
+	}
+	mine, stop := s.Changes("druid", "job-name", "job1")
+	other := peonPod("p2", "job2")
+	if _, err := c.CoreV1().Pods("druid").Create(ctx, other, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CoreV1().Pods("druid").Create(ctx, peonPod("p1", "job1"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-mine:
+	case <-ctx.Done():
+		t.Fatal("no signal for the Job's new pod")
+	}
+	if got := s.Pods("druid", "job-name", "job1"); len(got) != 1 || got[0].Name != "p1" {
+		t.Fatalf("pods of job1 after the signal = %v", got)
+	}
+	select {
+	case <-mine:
+		t.Fatal("a signal for another Job's pod")
+	default:
+	}
+	stop()
+	if err := c.CoreV1().Pods("druid").Delete(ctx, "p1", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for len(s.Pods("druid", "job-name", "job1")) != 0 {
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-mine:
+		t.Fatal("a signal after stop")
+	default:
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -80,6 +81,10 @@ type Transport struct {
 	Policy Policy
 	// sleep waits d or until ctx is done; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// throttled is set at the first 429: the API server's request to slow
+	// down is told once (many streams starting together would each meet
+	// it), shared by the Transports of one Wrapper.
+	throttled *atomic.Bool
 }
 
 // New returns a Transport over next with policy p.
@@ -94,7 +99,12 @@ func (t *Transport) WrappedRoundTripper() http.RoundTripper { return t.Next }
 // Wrapper returns a function for rest.Config.Wrap that installs a Transport
 // with policy p.
 func Wrapper(p Policy) func(http.RoundTripper) http.RoundTripper {
-	return func(rt http.RoundTripper) http.RoundTripper { return New(rt, p) }
+	throttled := &atomic.Bool{}
+	return func(rt http.RoundTripper) http.RoundTripper {
+		t := New(rt, p)
+		t.throttled = throttled
+		return t
+	}
 }
 
 // ExhaustedError is returned when every attempt failed with a connection
@@ -148,15 +158,37 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if attempt >= p.MaxAttempts || !fitsDeadline(ctx, wait) {
 			return final(resp, err, attempt)
 		}
-		if p.Notify != nil {
-			p.Notify("retry: %s %s -> %s; attempt %d of %d in %s", req.Method, redact(req), why,
-				attempt+1, p.MaxAttempts, wait.Round(time.Millisecond))
-		}
+		t.notify(p, req, resp, why, attempt, wait)
 		discard(resp)
 		if err := t.wait(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// notify tells of a retry; a 429 (the API server's own protection asking
+// the client to slow down) is told once, with the wait it asked for.
+func (t *Transport) notify(p Policy, req *http.Request, resp *http.Response, why string, attempt int, wait time.Duration) {
+	if p.Notify == nil {
+		return
+	}
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		if t.throttled == nil {
+			t.throttled = &atomic.Bool{}
+		}
+		if t.throttled.Swap(true) {
+			return
+		}
+		how := "backing off"
+		if _, ok := retryAfter(resp); ok {
+			how = "as its Retry-After asks"
+		}
+		p.Notify("retry: the API server asks to slow down (%s on %s %s): waiting %s (%s) before retrying; "+
+			"further 429s are not reported", why, req.Method, redact(req), wait.Round(time.Millisecond), how)
+		return
+	}
+	p.Notify("retry: %s %s -> %s; attempt %d of %d in %s", req.Method, redact(req), why,
+		attempt+1, p.MaxAttempts, wait.Round(time.Millisecond))
 }
 
 func (t *Transport) wait(ctx context.Context, d time.Duration) error {

@@ -94,6 +94,9 @@ type Config struct {
 	// running members' pods and tracks every member's pod (nil: each
 	// follow lists and watches its own).
 	pods *podwatch.Shared
+	// PollEvery is how often pods (and, in a selection, Jobs) are listed
+	// when the API refuses to watch them. Default podwatch.DefaultPollEvery.
+	PollEvery time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -108,6 +111,18 @@ func (c *Config) debugf(format string, args ...any) {
 	if c.Debugf != nil {
 		c.Debugf(format, args...)
 	}
+}
+
+// watchOptions are the reporting and polling of the follow's pod watches.
+func (c *Config) watchOptions() podwatch.Options {
+	return podwatch.Options{Debugf: c.Debugf, Notify: c.Notify, PollEvery: c.pollEvery()}
+}
+
+func (c *Config) pollEvery() time.Duration {
+	if c.PollEvery > 0 {
+		return c.PollEvery
+	}
+	return podwatch.DefaultPollEvery
 }
 
 func (c *Config) now() time.Time {

@@ -83,6 +83,11 @@ type multi struct {
 type member struct {
 	res  MemberResult
 	done bool
+	// job is the member's Job as the Job watch saw it last, gone whether
+	// it was deleted; jobCh signals a change of either (g.mu guards them).
+	job     *batchv1.Job
+	jobGone bool
+	jobCh   chan struct{}
 }
 
 type queued struct {
@@ -96,7 +101,7 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 	defer stopMembers()
 	// One pod watch serves every member: a running member's pod is found,
 	// and every member's end noticed, without requests of their own.
-	pods := podwatch.StartShared(mctx, g.cfg.Kube, g.ns, druid.PeonSelector, g.cfg.Debugf)
+	pods := podwatch.StartShared(mctx, g.cfg.Kube, g.ns, druid.PeonSelector, g.cfg.watchOptions())
 	defer pods.Stop()
 	g.cfg.pods = pods
 	wctx, stopWatch := context.WithCancel(ctx)
@@ -122,13 +127,19 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 					return
 				}
 			}
+			g.relisted(items)
 			for _, o := range items {
 				g.add(mctx, o.(*batchv1.Job))
 			}
 			g.signal()
 		},
 		OnEvent: func(ev watch.Event) {
-			if job, ok := ev.Object.(*batchv1.Job); ok && ev.Type != watch.Deleted {
+			job, ok := ev.Object.(*batchv1.Job)
+			switch {
+			case !ok:
+			case ev.Type == watch.Deleted:
+				g.jobChanged(job, true)
+			default:
 				g.add(mctx, job)
 			}
 		},
@@ -152,6 +163,12 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 		OnRecover: func() {
 			outage = false
 			g.cfg.notify("watching peon Jobs again")
+		},
+		// Where Jobs may be listed but not watched, new tasks join from
+		// a listing every PollEvery.
+		PollEvery: g.cfg.pollEvery(),
+		OnPoll: func(err error) {
+			g.cfg.notify("cannot watch peon Jobs (%v); listing them every %s instead", err, g.cfg.pollEvery())
 		},
 	}
 	g.cfg.notify("following %s in %s", g.sel, nsWords(g.ns))
@@ -241,7 +258,7 @@ func (g *multi) selects(job *batchv1.Job) bool {
 // add starts following a Job if it is selected and new (or queues it when
 // MaxStreams are in use). It runs on the watch goroutine only.
 func (g *multi) add(ctx context.Context, job *batchv1.Job) {
-	if !g.selects(job) {
+	if g.jobChanged(job, false) || !g.selects(job) {
 		return
 	}
 	label, _ := g.sel.Member(job)
@@ -253,7 +270,7 @@ func (g *multi) add(ctx context.Context, job *batchv1.Job) {
 	if _, seen := g.members[key]; seen {
 		return
 	}
-	m := &member{res: MemberResult{TaskID: id, Namespace: job.Namespace, Label: label}}
+	m := &member{res: MemberResult{TaskID: id, Namespace: job.Namespace, Label: label}, job: job, jobCh: make(chan struct{}, 1)}
 	g.members[key] = m
 	g.progress.Seen++
 	if g.opts.MaxStreams > 0 && g.active >= g.opts.MaxStreams {
@@ -270,7 +287,7 @@ func (g *multi) startLocked(ctx context.Context, job *batchv1.Job, label string,
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		err := g.followMember(ctx, job, label)
+		err := g.followMember(ctx, m, job, label)
 		g.mu.Lock()
 		m.res.Err, m.done = err, true
 		g.progress.Ended++
@@ -286,24 +303,15 @@ func (g *multi) startLocked(ctx context.Context, job *batchv1.Job, label string,
 }
 
 // followMember waits for one member to be streamable, then streams it.
-func (g *multi) followMember(ctx context.Context, job *batchv1.Job, label string) error {
+func (g *multi) followMember(ctx context.Context, m *member, job *batchv1.Job, label string) error {
 	c := g.cfg
 	prefix := "[" + label + "] "
 	if g.paint != nil {
 		prefix = g.paint(label) + " "
 	}
-	loc := *c.Locator
-	loc.Namespace, loc.AllNamespaces = job.Namespace, false
-	r := &locate.Resolution{TaskID: druid.TaskIDOf(job), Namespace: job.Namespace, Job: job}
-	pm, err := g.podOf(ctx, &loc, job)
-	if err != nil {
-		return err
-	}
-	r.Pod, r.PodCount, r.PodsResourceVersion = pm.Pod, pm.Count, pm.ResourceVersion
-	r.State = druid.StateOf(job, r.Pod, c.Container, c.now())
 	missing := func(r *locate.Resolution) bool { return r.Pod != nil && !druid.HasContainer(r.Pod, c.Container) }
 	last := ""
-	r, err = loc.WaitUntil(ctx, r, c.Container, func(r *locate.Resolution) bool {
+	r, err := g.waitMember(ctx, m, job, func(r *locate.Resolution) bool {
 		return r.State.Streamable() || r.State.Phase == druid.Stopped || missing(r) || r.NotFound != nil
 	}, func(r *locate.Resolution) {
 		if s := string(r.State.Phase) + ": " + r.State.Reason; s != last {
@@ -328,26 +336,6 @@ func (g *multi) followMember(ctx context.Context, job *batchv1.Job, label string
 	c.notify("%sfollowing pod %s", prefix, r.Pod.Name)
 	_, err = c.stream(ctx, r, g.out, prefix, label)
 	return err
-}
-
-// podOf finds a running member's pod in the shared pod watch once it has
-// listed. A member that is not streamable yet (a task just started), or a
-// refused shared watch, gets a LIST of its own, whose version the wait for
-// the pod then watches from.
-func (g *multi) podOf(ctx context.Context, loc *locate.Locator, job *batchv1.Job) (*locate.PodMatch, error) {
-	if pods := g.cfg.pods; pods != nil {
-		select {
-		case <-pods.Synced():
-			pm := locate.PodOfJob(pods.Pods(job.Namespace, druid.JobNameLabel, job.Name), job)
-			if pm.Pod != nil && druid.StateOf(job, pm.Pod, g.cfg.Container, g.cfg.now()).Streamable() {
-				return pm, nil
-			}
-		case <-pods.Done():
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return loc.FindPod(ctx, job)
 }
 
 // result lists the members by task ID.

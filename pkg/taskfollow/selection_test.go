@@ -3,6 +3,7 @@ package taskfollow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,81 @@ func TestRunningMembersShareOnePodWatch(t *testing.T) {
 	}
 	if count["list"] != 1 || count["watch"] != 1 {
 		t.Fatalf("pod requests of 4 running members = %v, want one list and one watch", count)
+	}
+}
+
+// TestPendingMembersJoinThroughTheSharedPodWatch: members whose pods are
+// not running yet when the follow starts (a supervisor's tasks being
+// scheduled) wait on the shared pod watch and the Job watch, so the
+// requests for pods and Jobs are one LIST and one WATCH each, whatever the
+// number of tasks (issue 22). Logs are served by the test's kubelets, not
+// counted here.
+func TestPendingMembersJoinThroughTheSharedPodWatch(t *testing.T) {
+	for _, n := range []int{3, 40} {
+		t.Run(fmt.Sprint(n, " tasks"), func(t *testing.T) {
+			c := newCluster(t)
+			var tasks []*task
+			for i := range n {
+				tasks = append(tasks, wikiTask(c, fmt.Sprintf("index_kafka_wiki_%03d", i)).startPod())
+			}
+			c.cs.ClearActions()
+			var o output
+			cfg := c.config("druid", &o)
+			cfg.Notify = o.notify
+			done := make(chan error, 1)
+			go func() {
+				_, err := FollowSelected(c.ctx(), cfg, TaskSelector{DataSource: "wiki"}, "druid",
+					SelectOptions{UntilDone: true, SkipFinished: true, MaxStreams: n}, nil)
+				done <- err
+			}()
+			for _, tk := range tasks {
+				o.waitFor(t, "["+tk.id+"] waiting")
+			}
+			awaitWatches(t, c, "pods", "jobs") // the fake does not replay a watch from a LIST's version
+			for _, tk := range tasks {
+				tk.run().log(tk.id + " running")
+			}
+			for _, tk := range tasks {
+				o.waitFor(t, tk.id+" running\n")
+			}
+			for _, tk := range tasks {
+				tk.exit(0, "Completed")
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			for _, a := range c.cs.Actions() {
+				if r := a.GetResource().Resource; (r == "pods" || r == "jobs") && a.GetSubresource() == "" &&
+					a.GetVerb() != "update" && a.GetVerb() != "create" { // the test's own changes
+					count[a.GetVerb()+" "+r]++
+				}
+			}
+			want := map[string]int{"list pods": 1, "watch pods": 1, "list jobs": 1, "watch jobs": 1}
+			if fmt.Sprint(count) != fmt.Sprint(want) {
+				t.Fatalf("requests of %d pending members = %v, want %v", n, count, want)
+			}
+		})
+	}
+}
+
+// awaitWatches waits until a watch of each resource is open.
+func awaitWatches(t *testing.T, c *cluster, resources ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, r := range resources {
+		for {
+			open := false
+			for _, a := range c.cs.Actions() {
+				open = open || (a.GetVerb() == "watch" && a.GetResource().Resource == r)
+			}
+			if open {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no watch of %s", r)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
 }

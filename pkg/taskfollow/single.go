@@ -116,7 +116,7 @@ func (c *Config) stream(ctx context.Context, r *locate.Resolution, out io.Writer
 	if c.pods != nil {
 		tracker = c.pods.Track(r.Pod, ended)
 	} else {
-		tracker = podwatch.Start(ctx, c.Kube, r.Pod, r.PodsResourceVersion, ended, c.Debugf)
+		tracker = podwatch.Start(ctx, c.Kube, r.Pod, r.PodsResourceVersion, ended, c.watchOptions())
 	}
 	defer tracker.Stop()
 	opts := c.followOptions(r, prefix, member)
