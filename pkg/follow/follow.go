@@ -98,6 +98,7 @@ type Follower struct {
 	sinceOrigin bool   // origin is --since's: lines stamped before it are never printed
 	offset      int64  // bytes of the log (no timestamps) printed
 	offsetKnown bool
+	authRetried bool // a 401 was retried and nothing came since
 }
 
 // lineState is the line being read.
@@ -169,7 +170,7 @@ func (f *Follower) Run(ctx context.Context, ended <-chan struct{}) error {
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case permanent(err):
+		case f.final(err):
 			return err
 		case cut:
 			continue // a silent stream outlived the container: drain now
@@ -190,6 +191,7 @@ func (f *Follower) Run(ctx context.Context, ended <-chan struct{}) error {
 		}
 		if progressed {
 			failures, backoff = 0, f.opts.MinBackoff
+			f.authRetried = false
 		} else {
 			failures++
 			if failures >= f.opts.MaxFailures {
@@ -221,7 +223,7 @@ func (f *Follower) drain(ctx context.Context) error {
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case permanent(err):
+		case f.final(err):
 			return err
 		case apierrors.IsNotFound(err):
 			return &LogGoneError{Last: f.recent.keys(), Offset: f.offset, OffsetKnown: f.offsetKnown, Err: err}
@@ -232,6 +234,7 @@ func (f *Follower) drain(ctx context.Context) error {
 		}
 		if f.seen > before {
 			failures, backoff = 0, f.opts.MinBackoff
+			f.authRetried = false
 		}
 		failures++
 		if failures >= f.opts.MaxFailures {
@@ -382,6 +385,19 @@ func why(err error) string {
 		return "stream ended"
 	}
 	return err.Error()
+}
+
+// final reports whether err ends the follow at once. A 401 is final only
+// the second time in a row: client-go drops a cached bearer token (a
+// kubeconfig tokenFile, a projected ServiceAccount token, an exec plugin's
+// credential) when a request gets a 401, so the request after it carries
+// the replaced token. A long follow outlives such tokens.
+func (f *Follower) final(err error) bool {
+	if apierrors.IsUnauthorized(err) && !f.authRetried {
+		f.authRetried = true
+		return false
+	}
+	return permanent(err)
 }
 
 // permanent errors end the follow at once: retrying cannot help.

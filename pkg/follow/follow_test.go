@@ -302,6 +302,7 @@ func cutStreams(k *crilog.Kubelet) {
 func TestRunErrors(t *testing.T) {
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "pods/log"}, "p", errors.New("no"))
 	gone := apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, "p")
+	unauthorized := apierrors.NewUnauthorized("Unauthorized")
 	tests := []struct {
 		name    string
 		err     error
@@ -310,6 +311,7 @@ func TestRunErrors(t *testing.T) {
 		wantReq int
 	}{
 		{"forbidden is permanent", forbidden, false, apierrors.IsForbidden, 1},
+		{"a 401 twice in a row is permanent: the credentials were retried once", unauthorized, false, apierrors.IsUnauthorized, 2},
 		{"transient errors give up after MaxFailures", errors.New("connection refused"), false,
 			func(err error) bool { var g *GaveUpError; return errors.As(err, &g) && g.Attempts == 3 }, 3},
 		{"a pod gone before its log was read to the end is said", gone, true,
@@ -328,6 +330,53 @@ func TestRunErrors(t *testing.T) {
 				t.Fatalf("Run = %v after %d requests", err, n)
 			}
 		})
+	}
+}
+
+// A bearer token read from a file (a kubeconfig tokenFile, a projected
+// ServiceAccount token) or from an exec plugin is replaced while a long
+// follow runs; client-go keeps the old one cached until a request gets a
+// 401, then reads it again. So one 401 after a drop is retried, and the
+// follow goes on with every line once.
+func TestA401AfterATokenChangeIsRetriedOnce(t *testing.T) {
+	k := crilog.NewKubelet()
+	before, beforeText := lines("before", 1, 3, at(0), 10*time.Millisecond)
+	after, afterText := lines("after", 1, 2, at(2000), 10*time.Millisecond)
+	k.Append(before...)
+	var mu sync.Mutex
+	opens, refused := 0, false
+	open := func(ctx context.Context, o *corev1.PodLogOptions) (io.ReadCloser, error) {
+		mu.Lock()
+		opens++
+		first := opens == 2 // the reconnect after the cut
+		if first {
+			refused = true
+		}
+		mu.Unlock()
+		if first {
+			return nil, apierrors.NewUnauthorized("Unauthorized")
+		}
+		return k.Open(ctx, o)
+	}
+	var out syncBuffer
+	e := newEnding(k)
+	done := make(chan error, 1)
+	go func() { done <- runFollower(t, open, &out, quick(Options{}), e.ch) }()
+	waitFor(t, "the first lines", func() bool { return out.String() == beforeText })
+	cutStreams(k)
+	k.Append(after...)
+	waitFor(t, "the lines after the token change", func() bool { return strings.Contains(out.String(), "after line 002") })
+	e.end()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want the follow to go on after one 401", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !refused {
+		t.Fatal("the 401 was never served")
+	}
+	if want := beforeText + afterText; out.String() != want {
+		t.Fatalf("printed:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
 

@@ -51,6 +51,7 @@ func httpClientsFor(cfg *rest.Config) (all, logs *http.Client, warm *warmDialer,
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	resetTokenFileOn401(tc)
 	tlsConfig, err := transport.TLSConfigFor(tc)
 	if err != nil {
 		return nil, nil, nil, err
@@ -122,3 +123,23 @@ type directBody struct{ io.ReadCloser }
 
 // ReadsDirectly marks the body as a follow.DirectReader.
 func (directBody) ReadsDirectly() {}
+
+// resetTokenFileOn401 makes a token file (a kubeconfig's tokenFile, a
+// projected ServiceAccount token) read again after a request is refused
+// with 401, as client-go does for exec plugins: client-go alone re-reads
+// the file only every ~50 s, so a follow that outlives a replaced and
+// revoked token would be refused for up to a minute. One source serves
+// both clients, so a 401 on either refreshes the token of both. When the
+// file cannot be read now, client-go's own handling (the token read when
+// the kubeconfig was loaded) is kept.
+func resetTokenFileOn401(tc *transport.Config) {
+	if tc.BearerTokenFile == "" {
+		return
+	}
+	src := transport.NewCachedFileTokenSource(tc.BearerTokenFile)
+	if _, err := src.Token(); err != nil {
+		return
+	}
+	tc.BearerToken, tc.BearerTokenFile = "", ""
+	tc.Wrap(transport.ResettableTokenSourceWrapTransport(src))
+}

@@ -89,7 +89,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if rv == "" {
 			items, v, err := r.list(ctx)
 			if err != nil {
-				if refused(err) {
+				if r.final(err) {
 					return err
 				}
 				r.failed(ctx, err)
@@ -107,14 +107,15 @@ func Run(ctx context.Context, cfg Config) error {
 		case err == nil:
 		case ctx.Err() != nil:
 			return nil
-		case refused(err) && cfg.PollEvery > 0 && cfg.OnList != nil && !apierrors.IsUnauthorized(err):
-			return r.poll(ctx, err)
-		case refused(err):
+		case r.final(err):
+			if cfg.PollEvery > 0 && cfg.OnList != nil && !apierrors.IsUnauthorized(err) {
+				return r.poll(ctx, err)
+			}
 			return err
 		case expired(err):
 			rv = ""
 			continue
-		default:
+		default: // transient, or a first 401 (retried once)
 			r.failed(ctx, err)
 			continue
 		}
@@ -158,7 +159,7 @@ func (r *runner) poll(ctx context.Context, why error) error {
 			r.cfg.OnList(items)
 			r.pause(ctx, r.cfg.PollEvery)
 		case ctx.Err() != nil:
-		case refused(err):
+		case r.final(err):
 			return err
 		default:
 			r.failed(ctx, err)
@@ -168,9 +169,23 @@ func (r *runner) poll(ctx context.Context, why error) error {
 }
 
 type runner struct {
-	cfg      Config
-	failures int
-	backoff  time.Duration
+	cfg         Config
+	failures    int
+	backoff     time.Duration
+	authRetried bool // a 401 was retried and no request succeeded since
+}
+
+// final reports whether err ends Run: a refusal, except a first 401.
+// client-go drops a cached bearer token (a kubeconfig tokenFile, a
+// projected ServiceAccount token, an exec plugin's credential) when a
+// request gets a 401, so the request after it carries the replaced token;
+// a long watch outlives such tokens.
+func (r *runner) final(err error) bool {
+	if apierrors.IsUnauthorized(err) && !r.authRetried {
+		r.authRetried = true
+		return false
+	}
+	return refused(err)
 }
 
 // list pages through every object and returns them with the listing's
@@ -223,6 +238,7 @@ func (r *runner) consume(ctx context.Context, w watch.Interface, rv string) (str
 }
 
 func (r *runner) ok() {
+	r.authRetried = false
 	if r.failures > 0 && r.cfg.OnRecover != nil {
 		r.cfg.OnRecover()
 	}

@@ -224,7 +224,10 @@ func TestRunStopsOnARefusal(t *testing.T) {
 		s    *script
 	}{
 		{"list forbidden", &script{lists: []step{{err: apierrors.NewForbidden(schema.GroupResource{Resource: "jobs"}, "", errors.New("no"))}}}},
-		{"watch unauthorized", &script{lists: []step{{rv: "1"}}, watches: []step{{err: apierrors.NewUnauthorized("expired token")}}}},
+		{"watch unauthorized twice in a row", &script{lists: []step{{rv: "1"}}, watches: []step{
+			{err: apierrors.NewUnauthorized("expired token")}, {err: apierrors.NewUnauthorized("expired token")}}}},
+		{"list unauthorized twice in a row", &script{lists: []step{
+			{err: apierrors.NewUnauthorized("expired token")}, {err: apierrors.NewUnauthorized("expired token")}}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -235,6 +238,34 @@ func TestRunStopsOnARefusal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A bearer token read from a file or an exec plugin is replaced while a
+// long follow watches; client-go drops its cached token after a 401, so the
+// request after one 401 carries the new token. One 401 is retried.
+func TestRunRetriesOneUnauthorized(t *testing.T) {
+	s := &script{
+		lists:   []step{{items: []runtime.Object{pod("a", "1")}, rv: "1"}},
+		watches: []step{{err: apierrors.NewUnauthorized("token replaced")}, {events: []watch.Event{{Type: watch.Added, Object: pod("b", "2")}}, open: true}},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{List: s.list, Watch: s.watch, MinBackoff: time.Millisecond, OnList: func([]runtime.Object) {},
+			OnEvent: func(ev watch.Event) { got <- ev.Object.(*corev1.Pod).Name }})
+	}()
+	select {
+	case name := <-got:
+		if name != "b" {
+			t.Fatalf("event for %s, want b", name)
+		}
+	case err := <-done:
+		t.Fatalf("Run = %v, want it to retry the 401 once and go on watching", err)
+	}
+	cancel()
+	<-done
 }
 
 func TestBackoffDoublesAndIsCapped(t *testing.T) {
