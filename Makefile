@@ -56,6 +56,8 @@ fuzz: ## Run each fuzz target for $(FUZZTIME) executions (bounded, for CI)
 	$(GO) test -run='^$$' -fuzz='^FuzzJobNames$$' -fuzztime=$(FUZZTIME) ./pkg/druid
 	$(GO) test -run='^$$' -fuzz='^FuzzSplitTimestamp$$' -fuzztime=$(FUZZTIME) ./pkg/follow
 	$(GO) test -run='^$$' -fuzz='^FuzzFollowThroughDrops$$' -fuzztime=$(FUZZTIME) ./pkg/follow
+	$(GO) test -run='^$$' -fuzz='^FuzzFollowFromATailThroughDrops$$' -fuzztime=$(FUZZTIME) ./pkg/follow
+	$(GO) test -run='^$$' -fuzz='^FuzzStockLines$$' -fuzztime=$(FUZZTIME) ./pkg/trace
 	$(GO) test -run='^$$' -fuzz='^FuzzTaskStatusDecoding$$' -fuzztime=$(FUZZTIME) ./pkg/overlord
 
 .PHONY: bench
