@@ -194,6 +194,15 @@ func TestEvaluateStories(t *testing.T) {
 			a.Logs.Trace = &trace.Result{StockLines: []trace.PodLine{{Line: "2026-07-23T10:04:00,001 ERROR [qtp1-42] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - " +
 				"Error streaming logs for pod[" + podN + "] associated with task[" + taskID + "]"}}}
 		}), failed: "log-watch", code: 1, statuses: "ok ok ok ok fail", causeHas: []string{"Error streaming logs for pod[", "could not be checked"}},
+		{name: "running, 404: the instrumented log shows the failed step of the Overlord's read", a: answers(running, func(a *Answers) {
+			a.Overlord.Log, a.Kube.Job, a.Kube.Pod = log404, job(), pod(nil)
+			a.Kube.PodLog = PodLogAnswer{Tried: true, Bytes: 512}
+			a.Kube.Review = AccessAnswer{ServiceAccount: "druid:druid-overlord", Namespace: ns, Allowed: yes()}
+			logWatch := trace.StepLogWatch
+			a.Logs.Trace = &trace.Result{Markers: true, FailedStep: &logWatch, Steps: []trace.Step{{}, {}, {}, {}, {Status: trace.Fail}},
+				Cause: "Pod not found: the Overlord looked in namespace druid-elsewhere"}
+		}), failed: "log-watch", code: 1, statuses: "ok ok ok ok fail",
+			causeHas: []string{`it answered 404 "` + noLog35 + `"; its log shows step 5 (log-watch) fail: Pod not found: the Overlord looked in namespace druid-elsewhere`}},
 		{name: "unreachable, the stock log shows the informer client and a pending task", a: answers(nil, func(a *Answers) {
 			a.Overlord.StatusErr, a.Overlord.IsLeader, a.Overlord.LeaderErr = dialErr, nil, dialErr
 			a.Kube.Job, a.Kube.Pod = job(), pod(func(p *corev1.Pod) { p.Status.Phase = corev1.PodPending })

@@ -258,6 +258,7 @@ func TestTraceWithoutPodsLogIsForbidden(t *testing.T) {
 func TestCheckOverlordLogStep(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := testCtx(t)
+	grantPodsLog(t, ns)
 	o, err := bed.CreateOverlord(ctx, testbed.OverlordSpec{Namespace: ns})
 	must(t, err)
 	flows := map[string]overlordsim.Flow{"query-olog-ok": overlordsim.Streamed, "query-olog-refused": overlordsim.WatchError}
@@ -285,7 +286,7 @@ func TestCheckOverlordLogStep(t *testing.T) {
 
 	rep, r := checkJSON(t, "query-olog-ok", "-n", ns, "--overlord", url)
 	expectCode(t, r, 0)
-	if got := findCheck(t, rep, "overlord-log"); !strings.Contains(got, "the Overlord streams this RUNNING task's live log: 12 bytes") {
+	if got := findCheck(t, rep, "overlord-log"); !strings.Contains(got, "the Overlord serves the live log (GET /task/query-olog-ok/log: 200, 12 bytes)") {
 		t.Fatalf("overlord-log: %s", got)
 	}
 	rep, r = checkJSON(t, "query-olog-refused", "-n", ns, "--overlord", url)
