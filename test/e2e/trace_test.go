@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -248,8 +249,20 @@ func TestTraceWithoutPodsLogIsForbidden(t *testing.T) {
 		{APIGroups: []string{""}, Resources: []string{"pods", "pods/log"}, Verbs: []string{"get", "list"}},
 	})
 	must(t, err)
-	// No Overlord to ask and nothing in its log: "I cannot see" is 1, never 3.
-	expectCode(t, plug(t, "--kubeconfig", kc, "trace", "query-x", "-n", ns), 1)
+	// The Overlord's pod is found, but the API server refuses to proxy to
+	// it (no get on pods/proxy): a refusal, 5, with what to grant.
+	r = plug(t, "--kubeconfig", kc, "trace", "query-x", "-n", ns)
+	expectCode(t, r, 5)
+	if !strings.Contains(r.stdout, "kubectl auth can-i get pods/proxy") {
+		t.Fatalf("trace does not say which permission the proxy needs:\n%s", r.stdout)
+	}
+	// An Overlord that does not answer and nothing in its log: "I cannot
+	// see" is 1, never 3.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	closed := "http://" + l.Addr().String()
+	must(t, l.Close())
+	expectCode(t, plug(t, "--kubeconfig", kc, "trace", "query-x", "-n", ns, "--overlord", closed), 1)
 }
 
 // TestCheckOverlordLogStep: check asks the Overlord for a RUNNING task's
