@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/diagnose"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
@@ -16,6 +18,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlordlog"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/termstyle"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 )
 
 // CheckOptions are the flags of `check`.
@@ -189,6 +192,7 @@ func runCheck(ctx context.Context, g *Globals, cl *Clients, task *taskFlags, ovl
 		probes.Reviewer = reviewer(g)
 		if found, err := overlordlog.Find(ctx, cl.Kube, overlordlog.Selection{Namespace: obs.Namespace, Service: ovlFlags.Service}); err == nil {
 			probes.Pods = found.Pods
+			probes.TraceLog = func(ctx context.Context) *trace.Result { return traceOwnRequest(ctx, cl, obs, found.Pods) }
 		} else {
 			probes.PodsErr = err
 		}
@@ -328,3 +332,27 @@ type learnedNothingError struct {
 func (e *learnedNothingError) Error() string { return e.err.Error() }
 
 func (e *learnedNothingError) Unwrap() error { return e.err }
+
+// checkTraceWindow is how far back the Overlord's own log is read to find
+// the live-log request the check has just made.
+const checkTraceWindow = 2 * time.Minute
+
+// traceOwnRequest traces the check's own live-log request through the
+// Overlord pods' log; nil when none of their logs could be read.
+func traceOwnRequest(ctx context.Context, cl *Clients, obs *diagnose.Observation, pods []corev1.Pod) *trace.Result {
+	var jobs []string
+	if obs.Res != nil && obs.Res.Job != nil {
+		jobs = append(jobs, obs.Res.Job.Name)
+	}
+	for _, c := range druid.JobNames(obs.TaskID, "") {
+		jobs = append(jobs, c.Name)
+	}
+	res, reads := overlordlog.TraceTask(ctx, overlordlog.KubeOpener(cl.Kube), pods, "", overlordlog.Last(checkTraceWindow, "the check's own request"),
+		trace.Context{TaskID: obs.TaskID, Namespace: obs.Namespace, Job: jobs[0]}, trace.Options{TaskID: obs.TaskID, Jobs: jobs})
+	for _, r := range reads {
+		if r.Err == nil {
+			return res
+		}
+	}
+	return nil
+}

@@ -200,8 +200,9 @@ func (o *TraceOptions) Run(ctx context.Context) error {
 		printDiagnosis(o.Out, d, res, len(pods) > 1, traceMarkers(o.Out, o.NoEmoji))
 	}
 	if d.ExitCode != exitcode.OK {
-		return exitcode.New(d.ExitCode, fmt.Sprintf("trace: the Overlord does not serve the live log of %s: step %d (%s) %s",
-			o.TaskID, d.FailedStep.Number(), d.Failed(), d.Steps[d.FailedStep.Number()-1].Status), nil)
+		s := d.Steps[d.FailedStep.Number()-1]
+		return exitcode.New(d.ExitCode, fmt.Sprintf("trace: the Overlord does not serve the live log of %s: step %d (%s) %s: %s",
+			o.TaskID, s.Step, s.ID, s.Status, msg.OneLine(s.Summary)), nil)
 	}
 	return nil
 }
@@ -248,16 +249,20 @@ func (o *TraceOptions) logEvidence(ctx context.Context, found *overlordlog.Found
 	res, reads := overlordlog.TraceTask(ctx, overlordlog.KubeOpener(o.clients.Kube), found.Pods, o.Container, w,
 		trace.Context{TaskID: o.TaskID, Namespace: o.clients.Namespace, Job: orText(w.Job, jobs[0])}, trace.Options{TaskID: o.TaskID, Jobs: jobs})
 	var readErr error
-	failed := 0
+	var notes []string
 	for _, r := range reads {
 		if r.Err != nil {
-			failed++
 			readErr = fmt.Errorf("reading the log of Overlord pod %s: %s", r.Pod, msg.OneLine(msg.APIMessage(r.Err)))
-			o.status("note: %s", readErr)
+			notes = append(notes, readErr.Error())
 		}
 	}
-	if failed == len(reads) && failed > 0 {
+	if len(notes) == len(reads) && readErr != nil {
+		// No log evidence at all: the diagnosis says so (its Overlord
+		// log line), so stderr stays short.
 		return nil, found.Pods, found.How, readErr
+	}
+	for _, n := range notes {
+		o.status("note: %s; the others are traced", n)
 	}
 	return res, found.Pods, found.How, nil
 }

@@ -22,7 +22,7 @@ func overlordCheck(obs *Observation) Check {
 	}
 	if d := obs.Probe; d != nil && d.Failed() == "request" {
 		// Refused, not the leader, or unreachable: the probes say which.
-		c := newCheck(CheckOverlord, Fail, d.ExitCode, d.Cause)
+		c := newCheck(CheckOverlord, Fail, d.ExitCode, "cannot ask the Overlord: "+d.Cause)
 		c.Evidence = append(c.Evidence, d.Steps[0].Evidence...)
 		c.Hint = d.Fix
 		return c

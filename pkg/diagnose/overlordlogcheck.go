@@ -7,7 +7,9 @@ import (
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/trace"
 )
 
 // CheckOverlordLog is the check of the Overlord's live log of a RUNNING
@@ -25,6 +27,10 @@ type OverlordProbes struct {
 	// why there are none.
 	Pods    []corev1.Pod
 	PodsErr error
+	// TraceLog traces the task through the Overlord pods' own log (nil:
+	// not read); it is asked only when the Overlord answered 404 for a
+	// RUNNING task's live log, to say why its own read failed.
+	TraceLog func(ctx context.Context) *trace.Result
 }
 
 // ProbeOverlord asks the Overlord the probes' questions (leader, status,
@@ -47,6 +53,9 @@ func ProbeOverlord(ctx context.Context, obs *Observation, p OverlordProbes, flag
 	a.Kube.JobEvents, a.Kube.PodEvents, a.Kube.EventsErr = obs.JobEvents, obs.PodEvents, obs.EventsErr
 	a.Kube.PodLog = probe.PodLogAnswer{Tried: obs.Log.Tried, Bytes: obs.Log.Bytes, Err: obs.Log.Err}
 	a.Kube.Review = probe.ReviewOverlord(ctx, p.Reviewer, p.Pods, p.PodsErr, obs.Namespace)
+	if l, st := a.Overlord.Log, a.Overlord.Status; p.TraceLog != nil && l != nil && l.Code == 404 && st != nil && st.Phase() == overlord.PhaseRunning {
+		a.Logs.Trace = p.TraceLog(ctx)
+	}
 	obs.Overlord = OverlordProbe{Where: a.Overlord.Where, Status: a.Overlord.Status, Err: a.Overlord.StatusErr}
 	obs.Probe = probe.Evaluate(a)
 	applyRule(obs, obs.Probe.RunningRule)

@@ -62,6 +62,19 @@ func stockOverlord(t *testing.T, runner string, logCode int, informers, refuse b
 	return c
 }
 
+// unreachableOverlord is an Overlord address nothing listens on.
+func unreachableOverlord(t *testing.T) *overlord.Client {
+	t.Helper()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	c, err := overlord.New(overlord.Options{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 type denyAll struct{}
 
 func (denyAll) Create(_ context.Context, r *authorizationv1.SubjectAccessReview, _ metav1.CreateOptions) (*authorizationv1.SubjectAccessReview, error) {
@@ -94,6 +107,8 @@ func TestOverlordChecksUseTheProbes(t *testing.T) {
 			Fail, exitcode.NotRunning, "with shared informers RUNNING = the pod's phase is Running", "RUNNING = the pod's phase is Running, Succeeded or Failed (shared informers"},
 		{"credentials refused", stockOverlord(t, "RUNNING", 200, false, true), func(*corev1.Pod) {}, CheckOverlord, "RUNNING",
 			Fail, exitcode.Forbidden, "refused the plugin's credentials: 401", "the Overlord's properties are unavailable"},
+		{"unreachable: cannot ask", unreachableOverlord(t), func(*corev1.Pod) {}, CheckOverlord, "RUNNING",
+			Fail, exitcode.Error, "cannot ask the Overlord: the Overlord", "the Overlord's properties are unavailable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

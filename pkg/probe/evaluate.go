@@ -286,11 +286,31 @@ func (e *evaluator) finished(s *Step, st *overlord.TaskStatusPlus) *stop {
 	}
 	s.Command = "kubectl druid-logs follow " + id + e.ns() + orText(e.overlordFlag(), " --overlord URL")
 	fix := "read the stored log: " + s.Command
+	cause := fmt.Sprintf("the task has finished (%s): a finished task has no live log; %s", st.StatusCode, where)
 	if st.Phase() == overlord.PhaseFailed {
 		fix = "see why it failed: kubectl druid-logs why " + id + e.ns() + orText(e.overlordFlag(), " --overlord URL") + "; " + fix
+		cause += e.failedWhy(s)
 	}
-	return &stop{code: exitcode.NotRunning, fix: fix,
-		cause: fmt.Sprintf("the task has finished (%s): a finished task has no live log; %s", st.StatusCode, where)}
+	return &stop{code: exitcode.NotRunning, fix: fix, cause: cause}
+}
+
+// failedWhy says why a FAILED task failed when its evidence shows it: the
+// Overlord's log (the runner's reason, the root cause of the launch's
+// exception or the alert) and the warnings of its Job, if it still exists
+// (FailedCreate: quota, admission).
+func (e *evaluator) failedWhy(s *Step) string {
+	why := ""
+	if r := e.a.Logs.Trace; r != nil && r.Log != nil {
+		if reason := r.Log.Outcome.FailureReason(); reason != "" {
+			why += "; it failed, by the Overlord's log: " + reason
+		}
+	}
+	if k := &e.a.Kube; k.Job != nil {
+		if w := addEvents(s, k.JobEvents, k.EventsErr); w != "" {
+			why += "; Job " + k.Job.Name + "'s events: " + w
+		}
+	}
+	return why
 }
 
 // kubeMessage is the message of a Kubernetes Status body, else the body.

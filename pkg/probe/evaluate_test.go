@@ -194,6 +194,15 @@ func TestEvaluateStories(t *testing.T) {
 			a.Logs.Trace = &trace.Result{StockLines: []trace.PodLine{{Line: "2026-07-23T10:04:00,001 ERROR [qtp1-42] org.apache.druid.k8s.overlord.common.KubernetesPeonClient - " +
 				"Error streaming logs for pod[" + podN + "] associated with task[" + taskID + "]"}}}
 		}), failed: "log-watch", code: 1, statuses: "ok ok ok ok fail", causeHas: []string{"Error streaming logs for pod[", "could not be checked"}},
+		{name: "running, 404: the instrumented log shows the failed step of the Overlord's read", a: answers(running, func(a *Answers) {
+			a.Overlord.Log, a.Kube.Job, a.Kube.Pod = log404, job(), pod(nil)
+			a.Kube.PodLog = PodLogAnswer{Tried: true, Bytes: 512}
+			a.Kube.Review = AccessAnswer{ServiceAccount: "druid:druid-overlord", Namespace: ns, Allowed: yes()}
+			logWatch := trace.StepLogWatch
+			a.Logs.Trace = &trace.Result{Markers: true, FailedStep: &logWatch, Steps: []trace.Step{{}, {}, {}, {}, {Status: trace.Fail}},
+				Cause: "Pod not found: the Overlord looked in namespace druid-elsewhere"}
+		}), failed: "log-watch", code: 1, statuses: "ok ok ok ok fail",
+			causeHas: []string{`it answered 404 "` + noLog35 + `"; its log shows step 5 (log-watch) fail: Pod not found: the Overlord looked in namespace druid-elsewhere`}},
 		{name: "unreachable, the stock log shows the informer client and a pending task", a: answers(nil, func(a *Answers) {
 			a.Overlord.StatusErr, a.Overlord.IsLeader, a.Overlord.LeaderErr = dialErr, nil, dialErr
 			a.Kube.Job, a.Kube.Pod = job(), pod(func(p *corev1.Pod) { p.Status.Phase = corev1.PodPending })
@@ -220,6 +229,33 @@ func TestEvaluateStories(t *testing.T) {
 			return st
 		}(), func(a *Answers) { a.Overlord.Log = log404 }), failed: "work-item", code: 4, statuses: "ok fail skipped skipped skipped",
 			causeHas: []string{"finished (FAILED)", "answered 404"}, fixHas: "kubectl druid-logs why " + taskID},
+		{name: "finished FAILED: quota, by the Overlord's log and the Job's events", a: answers(func() *overlord.TaskStatusPlus {
+			st := status(overlord.StatusFailed, overlord.RunnerWaiting)
+			st.ErrorMsg = "Failed to run task. See overlord logs for more details."
+			return st
+		}(), func(a *Answers) {
+			a.Overlord.Log = log404
+			a.Kube.Job = job()
+			a.Kube.JobEvents = []corev1.Event{event("FailedCreate", `Error creating: pods "x" is forbidden: exceeded quota: druid-tasks, requested: pods=1, used: pods=0, limited: pods=0`)}
+			// KubernetesTaskRunner.java:295 (Druid 35+), the 36 wording.
+			a.Logs.Trace = &trace.Result{Log: &trace.TaskLog{State: trace.StateFinished, Outcome: &trace.Outcome{Status: "FAILED",
+				FailedBecause: &trace.Fact{Line: "2026-07-23T10:00:06,101 ERROR [k8s-task-runner-0] org.apache.druid.k8s.overlord.KubernetesTaskRunner - Task[" + taskID +
+					"] failed because Job[" + jobN + "] failed to create pods. Message[Error creating: pods \"x\" is forbidden: exceeded quota: druid-tasks]",
+					Value: "Job[" + jobN + "] failed to create pods. Message[Error creating: pods \"x\" is forbidden: exceeded quota: druid-tasks]"}}}}
+		}), failed: "work-item", code: 4, statuses: "ok fail skipped skipped skipped",
+			causeHas: []string{"finished (FAILED)", "by the Overlord's log: Task[" + taskID + "] failed because Job[", "exceeded quota: druid-tasks]",
+				"Job " + jobN + "'s events: FailedCreate: Error creating"}, fixHas: "kubectl druid-logs why " + taskID},
+		{name: "finished FAILED: the root cause of the launch's stack trace", a: answers(func() *overlord.TaskStatusPlus {
+			st := status(overlord.StatusFailed, overlord.RunnerWaiting)
+			st.ErrorMsg = "Failed to run task. See overlord logs for more details."
+			return st
+		}(), func(a *Answers) {
+			a.Overlord.Log = log404
+			a.Logs.Trace = &trace.Result{Log: &trace.TaskLog{State: trace.StateFinished, Outcome: &trace.Outcome{Status: "FAILED",
+				ExecutionError: &trace.Fact{Line: "2026-07-23T10:00:06,101 ERROR [k8s-task-runner-0] org.apache.druid.k8s.overlord.KubernetesTaskRunner - Task[" + taskID + "] execution caught an exception",
+					Stack: &trace.Incident{RootCause: "io.fabric8.kubernetes.client.KubernetesClientTimeoutException: Timed out waiting for [300000] milliseconds for [Pod] with name:[" + podN + "] in namespace [druid]."}}}}}
+		}), failed: "work-item", code: 4, statuses: "ok fail skipped skipped skipped",
+			causeHas: []string{"by the Overlord's log", "Timed out waiting for [300000] milliseconds"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

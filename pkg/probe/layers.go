@@ -178,10 +178,18 @@ func (e *evaluator) logWatch(s *Step) *stop {
 			cause: "the Kubernetes API cannot serve the pod's log either (" + msg.OneLine(msg.APIMessage(k.PodLog.Err)) + "): the kubelet is unreachable or the container has not started, so the Overlord's read fails too",
 			fix:   s.Command + "; kubectl get node " + nodeName(p) + " (is it Ready?)"}
 	}
-	cause := "the Overlord answered 404 while the task is RUNNING and Kubernetes serves the pod's log: the Overlord's own read of pods/log failed"
-	if line := e.logReadError(); line != "" {
+	cause := fmt.Sprintf("the Overlord's own read of pods/log failed: Kubernetes serves the pod's log, yet for this RUNNING task "+
+		"it answered 404 %q", o.Log.Message)
+	r := a.Logs.Trace
+	switch line := e.logReadError(); {
+	case r != nil && r.Markers && r.FailedStep != nil && r.Cause != "" && len(r.Steps) >= r.FailedStep.Number():
+		// The instrumented Overlord logs its request's flow: the step
+		// its log shows failing says why.
+		f := *r.FailedStep
+		cause += fmt.Sprintf("; its log shows step %d (%s) %s: %s", f.Number(), f, r.Steps[f.Number()-1].Status, r.Cause)
+	case line != "":
 		cause += "; its log says: " + line
-	} else {
+	default:
 		cause += " (its ERROR \"Error streaming logs for pod[...] associated with task[...]\" with the Caused by: lines says why)"
 	}
 	if rv.Allowed == nil {

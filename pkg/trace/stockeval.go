@@ -401,3 +401,32 @@ func requestSummary(tl *TaskLog) string {
 	}
 	return "GET /task/{id}/log answered " + strings.Join(parts, ", ")
 }
+
+// FailureReason is why the task failed by its log, quoting the line or the
+// root cause it rests on: the runner's "Task[...] failed because ..."
+// (35+), the root cause of the launch's exception or of the "Failed to
+// run task" alert, the Job's failure, the Job vanishing, or the peon not
+// pushing its status; "" when the log shows no failure.
+func (o *Outcome) FailureReason() string {
+	if o == nil {
+		return ""
+	}
+	var parts []string
+	switch {
+	case o.FailedBecause != nil:
+		parts = append(parts, Parse(o.FailedBecause.Line).Message)
+	case o.ExecutionError != nil:
+		parts = append(parts, rootCause(o.ExecutionError))
+	case o.Alert != nil:
+		parts = append(parts, rootCause(&o.Alert.Fact))
+	}
+	if o.JobFailed != nil {
+		parts = append(parts, "the Job failed ("+orText(o.JobFailureReason, Parse(o.JobFailed.Line).Message)+")")
+	}
+	for _, f := range []*Fact{o.JobVanished, o.NoStatusPushed} {
+		if f != nil {
+			parts = append(parts, Parse(f.Line).Message)
+		}
+	}
+	return strings.Join(parts, "; ")
+}

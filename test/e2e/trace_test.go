@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -248,8 +249,20 @@ func TestTraceWithoutPodsLogIsForbidden(t *testing.T) {
 		{APIGroups: []string{""}, Resources: []string{"pods", "pods/log"}, Verbs: []string{"get", "list"}},
 	})
 	must(t, err)
-	// No Overlord to ask and nothing in its log: "I cannot see" is 1, never 3.
-	expectCode(t, plug(t, "--kubeconfig", kc, "trace", "query-x", "-n", ns), 1)
+	// The Overlord's pod is found, but the API server refuses to proxy to
+	// it (no get on pods/proxy): a refusal, 5, with what to grant.
+	r = plug(t, "--kubeconfig", kc, "trace", "query-x", "-n", ns)
+	expectCode(t, r, 5)
+	if !strings.Contains(r.stdout, "kubectl auth can-i get pods/proxy") {
+		t.Fatalf("trace does not say which permission the proxy needs:\n%s", r.stdout)
+	}
+	// An Overlord that does not answer and nothing in its log: "I cannot
+	// see" is 1, never 3.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	closed := "http://" + l.Addr().String()
+	must(t, l.Close())
+	expectCode(t, plug(t, "--kubeconfig", kc, "trace", "query-x", "-n", ns, "--overlord", closed), 1)
 }
 
 // TestCheckOverlordLogStep: check asks the Overlord for a RUNNING task's
@@ -258,6 +271,7 @@ func TestTraceWithoutPodsLogIsForbidden(t *testing.T) {
 func TestCheckOverlordLogStep(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := testCtx(t)
+	grantPodsLog(t, ns)
 	o, err := bed.CreateOverlord(ctx, testbed.OverlordSpec{Namespace: ns})
 	must(t, err)
 	flows := map[string]overlordsim.Flow{"query-olog-ok": overlordsim.Streamed, "query-olog-refused": overlordsim.WatchError}
@@ -285,7 +299,7 @@ func TestCheckOverlordLogStep(t *testing.T) {
 
 	rep, r := checkJSON(t, "query-olog-ok", "-n", ns, "--overlord", url)
 	expectCode(t, r, 0)
-	if got := findCheck(t, rep, "overlord-log"); !strings.Contains(got, "the Overlord streams this RUNNING task's live log: 12 bytes") {
+	if got := findCheck(t, rep, "overlord-log"); !strings.Contains(got, "the Overlord serves the live log (GET /task/query-olog-ok/log: 200, 12 bytes)") {
 		t.Fatalf("overlord-log: %s", got)
 	}
 	rep, r = checkJSON(t, "query-olog-refused", "-n", ns, "--overlord", url)
