@@ -57,6 +57,9 @@ func TestAnUnbrokenFollowThroughManyRotationsPrintsEveryLineOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 	go func() { done <- fl.Run(ctx, ended) }()
+	// The kubelet's reader watches the directory only from its first end of
+	// file: a rotation before that is never noticed (kubeletlog.Watching).
+	waitLong(t, time.Minute, "the reader's watch", kubeletlog.Watching)
 	for i := 0; i < total; i += batch {
 		recs, text := numberedRecs(i, i+batch, start)
 		want.WriteString(text)

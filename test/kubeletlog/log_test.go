@@ -71,6 +71,7 @@ func TestFollowThroughFiftyRotationsGetsEveryLineOnce(t *testing.T) {
 	defer rc.Close()
 	got := make(chan []string, 1)
 	go func() { got <- readAll(t, rc) }()
+	waitWatching(t)
 	for i := 0; i < total; i += batch {
 		if err := l.Append(numbered(i, i+batch)...); err != nil {
 			t.Fatal(err)
@@ -257,5 +258,17 @@ func TestCutStreamsEndsTheResponseNow(t *testing.T) {
 	}
 	if n := len(l.Requests()); n != 2 {
 		t.Fatalf("%d requests recorded", n)
+	}
+}
+
+// waitWatching waits until the follow stream's reader watches the log's directory (see Watching).
+func waitWatching(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !Watching() {
+		if time.Now().After(deadline) {
+			t.Fatal("the follow stream's reader never watched the log's directory")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
