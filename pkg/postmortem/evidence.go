@@ -26,7 +26,10 @@ import (
 // Evidence is everything Gather could read about one task. Nil fields were
 // not there (or not readable: Unread says which and why).
 type Evidence struct {
-	TaskID    string
+	TaskID string
+	// From is set when the argument was a Job or pod name, not the task
+	// ID: "Job NS/NAME" or "pod NS/NAME" (TaskID is then the name's task.id).
+	From      string
 	Namespace string
 	// Container is the task's container, normally Druid's "main".
 	Container string

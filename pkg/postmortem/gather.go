@@ -72,11 +72,14 @@ func Gather(ctx context.Context, kc kube.Interface, loc *locate.Locator, ovl Ove
 		g.unread(WhatJob, err)
 	default:
 		ev.Namespace, ev.Job, ev.Pod, ev.PodCount, ev.Rule = res.Namespace, res.Job, res.Pod, res.PodCount, res.Rule
+		if res.From != "" && res.TaskID != taskID {
+			g.renamed(res.TaskID, res.From)
+		}
 	}
 	if ev.Job != nil {
 		ev.JobNames = []string{ev.Job.Name}
 	} else {
-		for _, c := range druid.JobNames(taskID, loc.NamePrefix) {
+		for _, c := range druid.JobNames(ev.TaskID, loc.NamePrefix) {
 			ev.JobNames = append(ev.JobNames, c.Name)
 		}
 	}
@@ -145,6 +148,25 @@ func (g *gatherer) around(wg *sync.WaitGroup, searchElsewhere bool, loc *locate.
 			ev.Logs = append(ev.Logs, *l)
 		}
 	}
+}
+
+// renamed takes the task's real ID when the argument was a Job or pod name
+// (locate.Locator.ByName): the Overlord, asked under the name alongside
+// the lookup, is asked again under the ID.
+func (g *gatherer) renamed(id, from string) {
+	g.ev.TaskID, g.ev.From = id, from
+	if g.ovl == nil {
+		return
+	}
+	kept := g.ev.Unread[:0]
+	for _, u := range g.ev.Unread {
+		if u.What != WhatOverlordStatus {
+			kept = append(kept, u)
+		}
+	}
+	g.ev.Unread = kept
+	g.ev.Overlord = &OverlordEvidence{URL: g.ovl.String()}
+	g.overlordStatus()
 }
 
 func (g *gatherer) overlordStatus() {
