@@ -15,9 +15,9 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube/kubetest"
 )
 
-// TestWhyAndBundleResolveAPastedName: why and bundle, given a Job or pod
-// name (plain or with its kind), report the task's real ID (the task.id
-// annotation), as check does, and say the resolution on stderr.
+// TestWhyAndBundleResolveAPastedName: check, why and bundle, given a Job or
+// pod name (plain or with its kind), report the task's real ID (the task.id
+// annotation) and say the resolution on stderr.
 func TestWhyAndBundleResolveAPastedName(t *testing.T) {
 	const id = "index_kafka_wiki_a_abcdefgh"
 	job := listJob("druid", "indexkafkawikiaabcdefgh-hm5sq", id, true)
@@ -34,7 +34,7 @@ func TestWhyAndBundleResolveAPastedName(t *testing.T) {
 	}
 	t.Setenv("KUBERNETES_SERVICE_HOST", "")
 	for _, arg := range []string{job.Name, pod.Name, "job/" + job.Name, "pod/" + pod.Name} {
-		for _, command := range []string{"why", "bundle"} {
+		for _, command := range []string{"check", "why", "bundle"} {
 			t.Run(command+" "+arg, func(t *testing.T) {
 				var out, errOut bytes.Buffer
 				g := &Globals{ConfigFlags: &KubeFlags{KubeConfig: empty}}
@@ -46,6 +46,14 @@ func TestWhyAndBundleResolveAPastedName(t *testing.T) {
 				cl := &Clients{Kube: kubetest.Wrap(fake.NewClientset(job, pod)), Namespace: "druid", Debugf: func(string, ...any) {}}
 				var got string
 				switch command {
+				case "check":
+					o := &CheckOptions{Globals: g, arg: a, clients: cl}
+					o.task.Container = "main"
+					err = o.Run(context.Background())
+					got = o.TaskID
+					if !strings.Contains(out.String(), "Task "+id+" in namespace druid") || !strings.Contains(out.String(), "druid-logs why "+id+" ") {
+						t.Errorf("check's report does not name the task by its ID:\n%s", out.String())
+					}
 				case "why":
 					o := &WhyOptions{Globals: g, arg: a, clients: cl, Tail: 5}
 					o.task.Container = "main"

@@ -146,6 +146,9 @@ func Collect(ctx context.Context, kube kube.Interface, loc *locate.Locator, task
 	obs.Res, obs.ResolveErr = loc.ResolveAlongside(ctx, taskID, container)
 	if r := obs.Res; r != nil {
 		obs.Namespace = r.Namespace
+		if r.From != "" {
+			obs.TaskID = r.TaskID // a Job or pod name was pasted (locate.Locator.ByName)
+		}
 		switch {
 		case r.NotFound != nil && !loc.AllNamespaces:
 			obs.Elsewhere, obs.ElsewhereErr = elsewhere(ctx, loc, taskID)
