@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/logstart"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
 
@@ -98,6 +99,10 @@ type Log struct {
 	// only their end.
 	Bytes     int64
 	Truncated bool
+	// Start, for the pod's current log, is when the container started and
+	// when the first line of the current log file was written (nil when not
+	// read): a late first line means the start was rotated away.
+	Start *logstart.Start
 }
 
 // Lines splits Text into lines (a last line without newline included).

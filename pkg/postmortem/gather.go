@@ -16,6 +16,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/logstart"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
@@ -119,6 +120,7 @@ func (g *gatherer) around(wg *sync.WaitGroup, searchElsewhere bool, loc *locate.
 		run(func() { g.events("Pod", podName, &ev.PodEvents) })
 	}
 	logs := make([]*Log, 3)
+	var start *logstart.Start // the current log's; read beside it
 	if p := ev.Pod; p != nil {
 		name := logContainer(p, g.opts.Container)
 		cs := containerStatus(p, name)
@@ -126,6 +128,11 @@ func (g *gatherer) around(wg *sync.WaitGroup, searchElsewhere bool, loc *locate.
 		case cs == nil || (cs.State.Running == nil && cs.State.Terminated == nil && cs.LastTerminationState.Terminated == nil):
 			g.addUnread("pod log", fmt.Sprintf("container %s has not started%s", name, waitingWhy(cs)), 0)
 		default:
+			run(func() {
+				if st, err := logstart.Read(g.ctx, g.kc, p, name); err == nil {
+					start = &st
+				}
+			})
 			run(func() { logs[0] = g.podLog(p, name, false) })
 		}
 		if cs != nil && (cs.RestartCount > 0 || cs.LastTerminationState.Terminated != nil) {
@@ -143,6 +150,9 @@ func (g *gatherer) around(wg *sync.WaitGroup, searchElsewhere bool, loc *locate.
 		run(func() { g.elsewhere(loc) })
 	}
 	wg.Wait()
+	if logs[0] != nil {
+		logs[0].Start = start
+	}
 	for _, l := range logs {
 		if l != nil {
 			ev.Logs = append(ev.Logs, *l)
