@@ -34,6 +34,13 @@ type BundleOptions struct {
 	arg     taskArg
 	Now     time.Time
 	clients *Clients
+	// defaultFile says File is the default name, not -f's.
+	defaultFile bool
+}
+
+// defaultName is the archive's name without -f.
+func (o *BundleOptions) defaultName(id string) string {
+	return "druid-logs-bundle-" + safeFileName(id) + "-" + o.Now.UTC().Format("20060102T150405Z") + ".tar.gz"
 }
 
 // NewCmdBundle builds `bundle TASK_ID -f FILE.tar.gz`.
@@ -88,7 +95,7 @@ func (o *BundleOptions) Complete(args []string) error {
 	}
 	o.arg, o.clients = a, cl
 	if o.File == "" {
-		o.File = "druid-logs-bundle-" + safeFileName(a.ref.Value) + "-" + o.Now.UTC().Format("20060102T150405Z") + ".tar.gz"
+		o.File, o.defaultFile = o.defaultName(a.ref.Value), true
 	}
 	return nil
 }
@@ -126,6 +133,9 @@ func (o *BundleOptions) Run(ctx context.Context) error {
 		return err
 	}
 	o.TaskID = id
+	if o.defaultFile {
+		o.File = o.defaultName(id) // a pasted Job or pod name resolved to the ID
+	}
 	rep := postmortem.Diagnose(ev, 50)
 	if rep.Outcome == postmortem.Unknown {
 		return exitcode.New(rep.ExitCode, strings.TrimPrefix(rep.Verdict, "UNKNOWN: ")+": no bundle written", nil)

@@ -152,6 +152,7 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	o.TaskID = rep.TaskID
 	if o.Output != "" {
 		if err := printStructured(o.Out, o.Output, rep); err != nil {
 			return err

@@ -165,7 +165,13 @@ func (g *Globals) gatherArg(ctx context.Context, cl *Clients, task *taskFlags, o
 		return "", nil, nil, err
 	}
 	ev, err := gatherTask(ctx, cl, task, ovl, id, opts)
-	return id, ovl, ev, err
+	if err != nil {
+		return id, ovl, ev, err
+	}
+	if ev.From != "" {
+		g.note("%s is task %s", ev.From, ev.TaskID)
+	}
+	return ev.TaskID, ovl, ev, nil
 }
 
 func gatherTask(ctx context.Context, cl *Clients, task *taskFlags, ovl *overlord.Client, taskID string, opts postmortem.Options) (*postmortem.Evidence, error) {

@@ -175,3 +175,19 @@ func TestWhyOverlordLogFromStdinOrFile(t *testing.T) {
 		t.Fatalf("missing file: %v (exit %d)", err, code)
 	}
 }
+
+// TestWhyTextWarnsOfARotatedLog: a log whose start was rotated away carries
+// the warning under its row, before its lines.
+func TestWhyTextWarnsOfARotatedLog(t *testing.T) {
+	rep := sampleWhy(postmortem.Failed)
+	rep.Evidence.Logs[0].Rotated = "the log's first line was written at 2026-12-02T05:00:00Z, 4h0m0s after container main started (2026-12-02T01:00:00Z): the kubelet rotated the start of the log away"
+	var out bytes.Buffer
+	printWhy(&out, rep, whyNow, false)
+	s := out.String()
+	row := strings.Index(s, "Log       pod druid/p container main")
+	warn := strings.Index(s, "            warning: the log's first line was written at 2026-12-02T05:00:00Z, 4h0m0s after")
+	line := strings.Index(s, "| last line")
+	if row < 0 || warn < row || line < warn {
+		t.Fatalf("want the Log row, the warning, then the lines:\n%s", s)
+	}
+}

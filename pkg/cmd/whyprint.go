@@ -167,6 +167,9 @@ func printFacts(w *whyWriter, f postmortem.Facts, now time.Time) {
 			head += fmt.Sprintf(", the last %d shown", len(l.Lines))
 		}
 		w.row("Log", "%s", head)
+		if l.Rotated != "" {
+			w.more("warning: %s", l.Rotated)
+		}
 		for _, line := range l.Lines {
 			w.more("| %s", line)
 		}

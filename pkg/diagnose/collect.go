@@ -14,6 +14,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/logstart"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
 )
@@ -38,6 +39,10 @@ type Observation struct {
 	EventsErr            error
 	// Log is the result of a bounded, non-follow read of the log.
 	Log LogProbe
+	// LogStart is when the container started and when the first line of
+	// its current log file was written (a rotated log starts late); an
+	// unreadable one is left zero: it only adds a warning.
+	LogStart logstart.Start
 	// Access is one SelfSubjectAccessReview per permission the plugin needs.
 	Access []Access
 	// Overlord is what the Overlord said of the task, if one is configured.
@@ -146,6 +151,9 @@ func Collect(ctx context.Context, kube kube.Interface, loc *locate.Locator, task
 	obs.Res, obs.ResolveErr = loc.ResolveAlongside(ctx, taskID, container)
 	if r := obs.Res; r != nil {
 		obs.Namespace = r.Namespace
+		if r.From != "" {
+			obs.TaskID = r.TaskID // a Job or pod name was pasted (locate.Locator.ByName)
+		}
 		switch {
 		case r.NotFound != nil && !loc.AllNamespaces:
 			obs.Elsewhere, obs.ElsewhereErr = elsewhere(ctx, loc, taskID)
@@ -204,6 +212,15 @@ func collectAround(ctx context.Context, kube kube.Interface, obs *Observation, e
 		go func() {
 			defer wg.Done()
 			obs.Log = probeLog(ctx, kube, r.Pod, obs.Container)
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if st, err := logstart.Read(ctx, kube, r.Pod, obs.Container); err == nil {
+				obs.LogStart = st
+			}
 		}()
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
-
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/duration"
@@ -14,6 +12,8 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/logstart"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 )
 
 // Evaluate turns the evidence into the checklist. A failed step makes the
@@ -210,6 +210,12 @@ func logsCheck(obs *Observation) Check {
 		c := newCheck(CheckLogs, OK, exitcode.OK, fmt.Sprintf("log stream opened: %d lines, %d bytes in a bounded read", p.Lines, p.Bytes))
 		if p.Bytes == 0 {
 			c.add("the container has not written anything yet")
+		}
+		if st := obs.LogStart; st.Rotated() {
+			c.Status = Warning
+			c.Message += "; the start of the log was rotated away"
+			c.add("%s", st.Evidence())
+			c.Hint = logstart.Hint(obs.TaskID, r.Namespace)
 		}
 		return c
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/logstart"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -212,4 +213,43 @@ func find(rep *Report, id string) Check {
 		}
 	}
 	return Check{}
+}
+
+// TestLogsWarnsWhenTheStartOfTheLogWasRotatedAway: a first line written
+// well after the container started means the kubelet rotated the start of
+// the log away; the logs step says so and points to task-log storage.
+func TestLogsWarnsWhenTheStartOfTheLogWasRotatedAway(t *testing.T) {
+	started := now.Add(-3 * time.Hour)
+	tests := []struct {
+		name  string
+		start logstart.Start
+		want  Status
+	}{
+		{"first line 2s after the start", logstart.Start{Container: "main", Started: started, First: started.Add(2 * time.Second)}, OK},
+		{"first line within the slack", logstart.Start{Container: "main", Started: started, First: started.Add(logstart.Slack)}, OK},
+		{"first line 2h after the start: rotated", logstart.Start{Container: "main", Started: started, First: started.Add(2 * time.Hour)}, Warning},
+		{"empty log", logstart.Start{Container: "main", Started: started}, OK},
+		{"start not read", logstart.Start{}, OK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obs := scenario(func(*corev1.Pod) {})
+			obs.LogStart = tt.start
+			rep := Evaluate(obs)
+			c := find(rep, CheckLogs)
+			if c.Status != tt.want || rep.ExitCode() != exitcode.OK {
+				t.Fatalf("logs %s (%s), exit %d; want %s, 0", c.Status, c.Message, rep.ExitCode(), tt.want)
+			}
+			if tt.want != Warning {
+				return
+			}
+			text := c.Message + "\n" + strings.Join(c.Evidence, "\n") + "\n" + c.Hint
+			for _, w := range []string{"rotated away", "2h0m0s after container main started", "/druid/indexer/v1/task/query-abc123/log",
+				"kubectl druid-logs follow query-abc123 -n druid --overlord URL"} {
+				if !strings.Contains(text, w) {
+					t.Errorf("logs check lacks %q:\n%s", w, text)
+				}
+			}
+		})
+	}
 }

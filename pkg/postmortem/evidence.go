@@ -20,13 +20,17 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/druid"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/logstart"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
 
 // Evidence is everything Gather could read about one task. Nil fields were
 // not there (or not readable: Unread says which and why).
 type Evidence struct {
-	TaskID    string
+	TaskID string
+	// From is set when the argument was a Job or pod name, not the task
+	// ID: "Job NS/NAME" or "pod NS/NAME" (TaskID is then the name's task.id).
+	From      string
 	Namespace string
 	// Container is the task's container, normally Druid's "main".
 	Container string
@@ -95,6 +99,10 @@ type Log struct {
 	// only their end.
 	Bytes     int64
 	Truncated bool
+	// Start, for the pod's current log, is when the container started and
+	// when the first line of the current log file was written (nil when not
+	// read): a late first line means the start was rotated away.
+	Start *logstart.Start
 }
 
 // Lines splits Text into lines (a last line without newline included).

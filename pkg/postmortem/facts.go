@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/druid-logs/kubectl-druid-logs/pkg/logstart"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 )
 
@@ -48,6 +49,9 @@ func facts(ev *Evidence, tail int) Facts {
 	for _, l := range ev.Logs {
 		lines := l.Lines()
 		lf := LogFact{Source: l.Source, Where: l.Where, TotalLines: len(lines), Bytes: l.Bytes, Truncated: l.Truncated, Lines: []string{}}
+		if l.Start != nil && l.Start.Rotated() {
+			lf.Rotated = l.Start.Evidence() + "; " + logstart.Hint(ev.TaskID, ev.Namespace)
+		}
 		if tail > 0 && len(lines) > tail {
 			lines = lines[len(lines)-tail:]
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/locate"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/logstart"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 )
@@ -72,11 +73,14 @@ func Gather(ctx context.Context, kc kube.Interface, loc *locate.Locator, ovl Ove
 		g.unread(WhatJob, err)
 	default:
 		ev.Namespace, ev.Job, ev.Pod, ev.PodCount, ev.Rule = res.Namespace, res.Job, res.Pod, res.PodCount, res.Rule
+		if res.From != "" && res.TaskID != taskID {
+			g.renamed(res.TaskID, res.From)
+		}
 	}
 	if ev.Job != nil {
 		ev.JobNames = []string{ev.Job.Name}
 	} else {
-		for _, c := range druid.JobNames(taskID, loc.NamePrefix) {
+		for _, c := range druid.JobNames(ev.TaskID, loc.NamePrefix) {
 			ev.JobNames = append(ev.JobNames, c.Name)
 		}
 	}
@@ -116,6 +120,7 @@ func (g *gatherer) around(wg *sync.WaitGroup, searchElsewhere bool, loc *locate.
 		run(func() { g.events("Pod", podName, &ev.PodEvents) })
 	}
 	logs := make([]*Log, 3)
+	var start *logstart.Start // the current log's; read beside it
 	if p := ev.Pod; p != nil {
 		name := logContainer(p, g.opts.Container)
 		cs := containerStatus(p, name)
@@ -123,6 +128,11 @@ func (g *gatherer) around(wg *sync.WaitGroup, searchElsewhere bool, loc *locate.
 		case cs == nil || (cs.State.Running == nil && cs.State.Terminated == nil && cs.LastTerminationState.Terminated == nil):
 			g.addUnread("pod log", fmt.Sprintf("container %s has not started%s", name, waitingWhy(cs)), 0)
 		default:
+			run(func() {
+				if st, err := logstart.Read(g.ctx, g.kc, p, name); err == nil {
+					start = &st
+				}
+			})
 			run(func() { logs[0] = g.podLog(p, name, false) })
 		}
 		if cs != nil && (cs.RestartCount > 0 || cs.LastTerminationState.Terminated != nil) {
@@ -140,11 +150,33 @@ func (g *gatherer) around(wg *sync.WaitGroup, searchElsewhere bool, loc *locate.
 		run(func() { g.elsewhere(loc) })
 	}
 	wg.Wait()
+	if logs[0] != nil {
+		logs[0].Start = start
+	}
 	for _, l := range logs {
 		if l != nil {
 			ev.Logs = append(ev.Logs, *l)
 		}
 	}
+}
+
+// renamed takes the task's real ID when the argument was a Job or pod name
+// (locate.Locator.ByName): the Overlord, asked under the name alongside
+// the lookup, is asked again under the ID.
+func (g *gatherer) renamed(id, from string) {
+	g.ev.TaskID, g.ev.From = id, from
+	if g.ovl == nil {
+		return
+	}
+	kept := g.ev.Unread[:0]
+	for _, u := range g.ev.Unread {
+		if u.What != WhatOverlordStatus {
+			kept = append(kept, u)
+		}
+	}
+	g.ev.Unread = kept
+	g.ev.Overlord = &OverlordEvidence{URL: g.ovl.String()}
+	g.overlordStatus()
 }
 
 func (g *gatherer) overlordStatus() {

@@ -187,3 +187,45 @@ func TestTailKeepsTheEndFromALineStart(t *testing.T) {
 		})
 	}
 }
+
+// knowsOnly is an Overlord that knows the task under its ID only.
+type knowsOnly struct {
+	*fakeOverlord
+	id string
+}
+
+func (k knowsOnly) TaskStatus(ctx context.Context, id string) (*overlord.TaskStatus, error) {
+	if id != k.id {
+		return nil, &overlord.NotFoundError{TaskID: id}
+	}
+	return k.fakeOverlord.TaskStatus(ctx, id)
+}
+
+// TestGatherTakesTheTaskIDOfAPastedName: given the Job's or the pod's name,
+// the evidence is the task's under its ID, and the Overlord is asked again
+// under that ID.
+func TestGatherTakesTheTaskIDOfAPastedName(t *testing.T) {
+	for _, tc := range []struct{ arg, from string }{
+		{jobName, "Job druid/" + jobName},
+		{podName, "pod druid/" + podName},
+	} {
+		t.Run(tc.arg, func(t *testing.T) {
+			cs := clientset(peonJob(backoffLimitExceeded), peonPod(corev1.PodFailed, terminated(137, "OOMKilled")))
+			loc := &locate.Locator{Client: kubetest.Wrap(cs), Namespace: "druid", ByName: true}
+			o := knowsOnly{&fakeOverlord{status: ovl(overlord.StatusFailed, stock29NoStatus).Status, log: "saved\n"}, taskID}
+			ev, err := Gather(context.Background(), kubetest.Wrap(cs), loc, o, tc.arg, Options{Container: "main", LogBytes: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.TaskID != taskID || ev.From != tc.from {
+				t.Fatalf("task %q from %q, want %q from %q", ev.TaskID, ev.From, taskID, tc.from)
+			}
+			if ev.Overlord == nil || ev.Overlord.Status == nil || ev.Overlord.NotFound || len(ev.Unread) != 0 {
+				t.Fatalf("Overlord %+v, unread %+v", ev.Overlord, ev.Unread)
+			}
+			if rep := Diagnose(ev, 5); rep.TaskID != taskID {
+				t.Fatalf("report of task %q", rep.TaskID)
+			}
+		})
+	}
+}

@@ -181,6 +181,10 @@ type LogFact struct {
 	TotalLines int   `json:"totalLines"`
 	Bytes      int64 `json:"bytes"`
 	Truncated  bool  `json:"truncated"`
+	// Rotated, when set, says that the log's first line was written well
+	// after the container started (the kubelet rotated the start away),
+	// with the times, and where the whole log is.
+	Rotated string `json:"rotated,omitempty"`
 }
 
 // UnreadFact is a source that could not be read.

@@ -273,8 +273,10 @@ func TestK9sPluginsOfTheDocsRunOnAPodAndItsJob(t *testing.T) {
 				t.Errorf("%s on %s: the pager's pipeline exited %d; output:\n%s", tc.sub, scope, code, r.output())
 			}
 			out := r.output()
-			if !strings.Contains(out, oom.JobName) || !strings.Contains(out, tc.want) || strings.Contains(out, "error: kubeconfig") {
-				t.Errorf("%s on %s: output lacks the task's Job or %q:\n%s", tc.sub, scope, tc.want, out)
+			// Given the pod's or the Job's name, both name the task by its
+			// ID (the task.id annotation), never by the name pasted.
+			if !strings.Contains(out, "Task "+oom.Spec.TaskID) || !strings.Contains(out, tc.want) || strings.Contains(out, "error: kubeconfig") {
+				t.Errorf("%s on %s: output lacks \"Task %s\" or %q:\n%s", tc.sub, scope, oom.Spec.TaskID, tc.want, out)
 			}
 		}
 	}
