@@ -158,8 +158,15 @@ type skipper struct {
 	markEnd  stamp // a line newer than this shows the mark is not there
 	noGap    bool  // a missing mark is no sign of a gap (see armResume)
 	sought   bool  // the last line was skipped as it comes before the mark
-	matched  bool  // a printed line was recognised in this stream
-	gap      bool  // the printed lines are not there: see decide
+	// A longer line that ends as the first line did (byEnd) is only a
+	// candidate: a line that is the mark exactly (its stamp and first
+	// bytes) may still follow, for the first line printed may have been
+	// a whole line. candSkipped counts the stamped lines skipped after
+	// the candidate, which are re-sent ones if it was the mark.
+	cand        bool
+	candSkipped int
+	matched     bool // a printed line was recognised in this stream
+	gap         bool // the printed lines are not there: see decide
 }
 
 // verdict is what to do with a line.
@@ -205,10 +212,19 @@ func (s *skipper) decide(ts stamp, ok bool, sum uint64) (v verdict, skipBytes in
 			s.sought = true
 			return skipLine, 0 // the rest of a line that may end as the first line did
 		case ok && ts == s.mark && sum == s.markSum:
-			s.seek = false // the mark: count from here
+			s.seek, s.cand = false, false // the mark: count from here
 		case ok && bytes.Compare(ts[:], s.markEnd[:]) > 0:
 			s.seek = false // newer than the mark and all printed: it is not there
+			s.takeCandidate()
+		case ok && s.cand && s.candSkipped >= s.stamped-1 && bytes.Compare(ts[:], s.mark[:]) > 0:
+			// Past the mark's stamp, and the candidate's re-sent lines are
+			// all skipped: it was the mark.
+			s.seek = false
+			s.takeCandidate()
 		default:
+			if ok && s.cand {
+				s.candSkipped++
+			}
 			s.sought = true
 			return skipLine, 0 // before the mark: not asked for, or printed
 		}
@@ -243,13 +259,25 @@ func (s *skipper) decide(ts stamp, ok bool, sum uint64) (v verdict, skipBytes in
 // bytes without timestamp and newline, stamped ts unless !ok, end the
 // checksum of its last bytes): when the mark is the first line printed and
 // that was the rest of a line the runtime split, the whole line, longer and
-// begun no later, ending as it did, is the mark.
+// begun no later, ending as it did, is the mark. It is only a candidate
+// (the latest one wins): an earlier longer line may end as a whole first
+// line does, so the seek goes on until the exact mark, which wins, or a
+// line past the mark's stamp (takeCandidate).
 func (s *skipper) seekEnd(ts stamp, ok bool, size int, end uint64) {
 	if !s.seek || !s.byEnd || size <= s.endSize || end != s.endSum || (ok && bytes.Compare(ts[:], s.mark[:]) > 0) {
 		return
 	}
-	s.seek, s.leading, s.matched = false, false, true
-	s.stamped = max(0, s.stamped-1)
+	s.cand, s.candSkipped = true, 0
+}
+
+// takeCandidate ends the seek at the candidate of seekEnd, if there is one:
+// it and the stamped lines skipped after it were re-sent.
+func (s *skipper) takeCandidate() {
+	if !s.cand {
+		return
+	}
+	s.cand, s.leading, s.matched = false, false, true
+	s.stamped = max(0, s.stamped-1-s.candSkipped)
 }
 
 // minEnd is the shortest first line known again by its end: a shorter
