@@ -190,7 +190,7 @@ func runCheck(ctx context.Context, g *Globals, cl *Clients, task *taskFlags, ovl
 			how = "--overlord-service (the API server's service proxy)"
 		}
 		probes.Targets = []probe.Target{{API: ovl, Where: ovl.BaseURL(), How: how, Proxied: ovlFlags.Service != ""}}
-		probes.Reviewer = reviewer(g)
+		probes.Reviewer = reviewer(cl)
 		if found, err := overlordlog.Find(ctx, cl.Kube, overlordlog.Selection{Namespace: obs.Namespace, Service: ovlFlags.Service}); err == nil {
 			probes.Pods = found.Pods
 			probes.TraceLog = func(ctx context.Context) *trace.Result { return traceOwnRequest(ctx, cl, obs, found.Pods) }

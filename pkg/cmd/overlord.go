@@ -9,10 +9,10 @@ import (
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/druid-logs/kubectl-druid-logs/pkg/exitcode"
+	"github.com/druid-logs/kubectl-druid-logs/pkg/kube"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/msg"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/overlord"
 	"github.com/druid-logs/kubectl-druid-logs/pkg/probe"
@@ -153,18 +153,15 @@ func (f *overlordFlags) targets(g *Globals, namespace string, pods []corev1.Pod,
 	return out, "", nil
 }
 
-// reviewer returns the SubjectAccessReview client, or nil when the
-// kubeconfig cannot build one (the probe then says "cannot check").
-func reviewer(g *Globals) probe.Reviewer {
-	cfg, err := g.ConfigFlags.ToRESTConfig()
-	if err != nil {
-		return nil
+// reviewer returns the SubjectAccessReview client of the cluster cl
+// speaks to, or nil when cl is not a real API server's client (the probe
+// then says "cannot check"). It goes through pkg/kube, not client-go's
+// clientset, which would link every API group into the binary.
+func reviewer(cl *Clients) probe.Reviewer {
+	if c, ok := cl.Kube.(*kube.Client); ok {
+		return c.SubjectAccessReviews()
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil
-	}
-	return cs.AuthorizationV1().SubjectAccessReviews()
+	return nil
 }
 
 // ruleFlag is --shared-informers: the runner's mode when the Overlord's

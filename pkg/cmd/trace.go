@@ -187,7 +187,7 @@ func (o *TraceOptions) Run(ctx context.Context) error {
 	}
 	a := probe.Collect(ctx, probe.Input{TaskID: o.TaskID, Namespace: ns, Container: druid.MainContainer, Targets: targets, NoneWhy: none,
 		SharedInformers: o.sharedInformers, Kube: o.clients.Kube, Locator: o.clients.locator(&taskFlags{NamePrefix: o.NamePrefix}),
-		Reviewer: reviewer(o.Globals), OverlordPods: pods, PodsErr: firstErr(logErr, ferr), OverlordContainer: o.Container, Trace: res})
+		Reviewer: reviewer(o.clients), OverlordPods: pods, PodsErr: firstErr(logErr, ferr), OverlordContainer: o.Container, Trace: res})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

@@ -64,6 +64,11 @@ type AccessReviewClient interface {
 	Create(ctx context.Context, review *authorizationv1.SelfSubjectAccessReview, opts metav1.CreateOptions) (*authorizationv1.SelfSubjectAccessReview, error)
 }
 
+// SubjectReviewClient asks the API server what another subject may do.
+type SubjectReviewClient interface {
+	Create(ctx context.Context, review *authorizationv1.SubjectAccessReview, opts metav1.CreateOptions) (*authorizationv1.SubjectAccessReview, error)
+}
+
 // EventsAbout lists the events of namespace whose involved object is the
 // kind and name given (at most limit of them).
 func EventsAbout(ctx context.Context, c Interface, namespace, kind, name string, limit int64) ([]corev1.Event, error) {

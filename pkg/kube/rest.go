@@ -134,6 +134,15 @@ func (c *Client) Namespaces() NamespaceClient {
 		func() *corev1.Namespace { return &corev1.Namespace{} }, func() *corev1.NamespaceList { return &corev1.NamespaceList{} }}
 }
 
+// SubjectAccessReviews asks what another subject (the Overlord's service
+// account, say) may do. It is not part of Interface: only the diagnosis
+// asks, and only of a real API server.
+func (c *Client) SubjectAccessReviews() SubjectReviewClient {
+	return &resource[*authorizationv1.SubjectAccessReview, *authorizationv1.SubjectAccessReview]{
+		"subjectaccessreviews", c.authz, "",
+		func() *authorizationv1.SubjectAccessReview { return &authorizationv1.SubjectAccessReview{} }, nil}
+}
+
 // SelfSubjectAccessReviews asks what the caller may do.
 func (c *Client) SelfSubjectAccessReviews() AccessReviewClient {
 	return &resource[*authorizationv1.SelfSubjectAccessReview, *authorizationv1.SelfSubjectAccessReview]{
