@@ -51,6 +51,11 @@ type Options struct {
 	// a longer one is written in pieces of that size (see lineWriter).
 	// Default 1 MiB.
 	MaxLine int
+	// ReadBuffer is the read buffer's first size; it grows as a line
+	// longer than it needs. Default 64 KB, for one fast stream; a member
+	// of a large group takes less (an HTTP/1.1 stream's read returns one
+	// TLS record, at most 16 KB, however large the buffer).
+	ReadBuffer int
 	// Filter, when set, keeps, drops and highlights lines (--include,
 	// --exclude, --highlight). What is filtered out still counts as read:
 	// a resume never sends it again.
@@ -76,6 +81,9 @@ const defaultCoalesce = 2 * time.Millisecond
 
 // defaultMaxLine is Options.MaxLine's default.
 const defaultMaxLine = 1 << 20
+
+// defaultReadBuffer is Options.ReadBuffer's default.
+const defaultReadBuffer = 64 << 10
 
 // Follower prints one container's log to an io.Writer.
 type Follower struct {
@@ -137,7 +145,10 @@ func New(open Opener, out io.Writer, opts Options) *Follower {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Follower{opts: opts, open: open, out: newLineWriter(out, opts.Prefix), buf: make([]byte, 64<<10),
+	if opts.ReadBuffer <= 0 {
+		opts.ReadBuffer = defaultReadBuffer
+	}
+	return &Follower{opts: opts, open: open, out: newLineWriter(out, opts.Prefix), buf: make([]byte, opts.ReadBuffer),
 		pause: time.Sleep}
 }
 

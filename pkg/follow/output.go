@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -11,33 +12,85 @@ import (
 // only ever receives whole lines: several followers may share it (a
 // group), and a line must never be cut by another's. A line longer than
 // the buffer goes out in one Write of its own.
+//
+// Its buffer is borrowed from outBufs while lines wait in it and given
+// back by the flush that empties it. A follower flushes after every read
+// of the stream, so a follower waiting on the network holds no output
+// buffer: a group of 200 followers shares a few buffers instead of owning
+// 200 (issue 22: 64 KB each was a third of a large group's memory).
 type lineWriter struct {
-	w       *bufio.Writer
+	out     io.Writer
+	buf     []byte // nil while nothing waits (outBufs holds it)
+	err     error  // the first write error; it sticks, as bufio.Writer's
 	prefix  []byte
 	scratch []byte
 }
 
+// outBufSize is the capacity of an output buffer.
+const outBufSize = 64 << 10
+
+// outBufs holds the output buffers of lineWriters that hold nothing.
+var outBufs = sync.Pool{New: func() any { b := make([]byte, 0, outBufSize); return &b }}
+
+// maxKeptScratch is the largest scratch buffer a flush keeps: a long line
+// or piece may grow it to MaxLine, which an idle follower should not hold.
+const maxKeptScratch = outBufSize
+
 func newLineWriter(out io.Writer, prefix string) *lineWriter {
-	return &lineWriter{w: bufio.NewWriterSize(out, 64<<10), prefix: []byte(prefix)}
+	return &lineWriter{out: out, prefix: []byte(prefix)}
+}
+
+// available is the room left in the buffer (a whole one when none is held).
+func (lw *lineWriter) available() int {
+	if lw.buf == nil {
+		return outBufSize
+	}
+	return cap(lw.buf) - len(lw.buf)
+}
+
+// write adds p to the buffer, or writes it through when the buffer is
+// empty and p does not fit; as bufio.Writer, a failed write makes every
+// later one a no-op.
+func (lw *lineWriter) write(p []byte) {
+	if lw.err != nil {
+		return
+	}
+	if len(p) > lw.available() {
+		if len(lw.buf) > 0 {
+			lw.flush()
+			if lw.err != nil {
+				return
+			}
+		}
+		if len(p) > outBufSize {
+			_, lw.err = lw.out.Write(p) // an empty buffer writes a large slice directly, in one call
+			return
+		}
+	}
+	if lw.buf == nil {
+		lw.buf = (*outBufs.Get().(*[]byte))[:0]
+	}
+	lw.buf = append(lw.buf, p...)
 }
 
 // line writes one output line: the prefix and content, which ends in '\n'.
 func (lw *lineWriter) line(content []byte) {
 	n := len(lw.prefix) + len(content)
-	if n > lw.w.Available() && lw.w.Buffered() > 0 {
-		lw.w.Flush() // an error sticks in the writer and ends the stream
+	if n > lw.available() && len(lw.buf) > 0 {
+		lw.flush() // an error sticks in the writer and ends the stream
 	}
-	if n <= lw.w.Available() {
-		lw.w.Write(lw.prefix)
-		lw.w.Write(content)
+	if n <= lw.available() {
+		lw.write(lw.prefix)
+		lw.write(content)
 		return
 	}
 	if len(lw.prefix) == 0 {
-		lw.w.Write(content) // an empty buffer writes a large slice directly, in one call
+		lw.write(content)
 		return
 	}
-	lw.scratch = append(append(lw.scratch[:0], lw.prefix...), content...)
-	lw.w.Write(lw.scratch)
+	b := append(append(lw.scratch[:0], lw.prefix...), content...)
+	lw.scratch = b
+	lw.write(b)
 }
 
 // piece writes part of a line too long to hold whole. Without a prefix the
@@ -47,23 +100,43 @@ func (lw *lineWriter) line(content []byte) {
 // inside it.
 func (lw *lineWriter) piece(content []byte, last bool) {
 	if len(lw.prefix) == 0 {
-		lw.w.Write(content)
+		lw.write(content)
 		return
 	}
 	if last {
 		lw.line(content)
 		return
 	}
-	lw.scratch = append(append(append(lw.scratch[:0], lw.prefix...), content...), '\n')
-	if len(lw.scratch) > lw.w.Available() && lw.w.Buffered() > 0 {
-		lw.w.Flush()
+	b := append(append(append(lw.scratch[:0], lw.prefix...), content...), '\n')
+	lw.scratch = b
+	if len(b) > lw.available() && len(lw.buf) > 0 {
+		lw.flush() // may drop a large scratch; b stays valid
 	}
-	lw.w.Write(lw.scratch)
+	lw.write(b)
 }
 
-func (lw *lineWriter) flush() error { return lw.w.Flush() }
+// flush writes what waits and gives the buffer back; it returns the
+// writer's first error, as every flush after it does.
+func (lw *lineWriter) flush() error {
+	if lw.err == nil && len(lw.buf) > 0 {
+		n, err := lw.out.Write(lw.buf)
+		if err == nil && n < len(lw.buf) {
+			err = io.ErrShortWrite
+		}
+		lw.err = err
+	}
+	if lw.err == nil && lw.buf != nil {
+		b := lw.buf[:0]
+		outBufs.Put(&b)
+		lw.buf = nil
+	}
+	if cap(lw.scratch) > maxKeptScratch {
+		lw.scratch = nil
+	}
+	return lw.err
+}
 
-func (lw *lineWriter) buffered() int { return lw.w.Buffered() }
+func (lw *lineWriter) buffered() int { return len(lw.buf) }
 
 // JSONLine names what each JSON line says besides the log line itself:
 // {"task":…,"pod":…,"container":…,"member":…,"timestamp":…,"message":…}.

@@ -210,11 +210,19 @@ func (c *Config) readOnce(ctx context.Context, r *locate.Resolution) (*Result, e
 	return res, nil
 }
 
+// memberReadBuffer is the read buffer of a stream among several (a
+// prefix marks them): one TLS record, the most an HTTP/1.1 stream's read
+// returns. A group of 200 then holds 3 MB of read buffers, not 13.
+const memberReadBuffer = 16 << 10
+
 // followOptions are the stream options of one task's container: the
 // user's, with its prefix, its JSON fields and its status lines.
 func (c *Config) followOptions(r *locate.Resolution, prefix, member string) follow.Options {
 	opts := c.Follow
 	opts.Container, opts.Prefix, opts.Filter = c.Container, prefix, c.Filter
+	if prefix != "" {
+		opts.ReadBuffer = memberReadBuffer // one of several streams
+	}
 	opts.Notify = func(format string, args ...any) { c.notify(prefix+format, args...) }
 	opts.OnGap = func(g follow.Gap) {
 		c.debugf("follow: %sgap from %s to %s: %d lines printed before it are keyed, the next is %q", prefix,
