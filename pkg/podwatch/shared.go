@@ -72,6 +72,7 @@ func (s *Shared) onList(items []runtime.Object) {
 	seen := map[string]*corev1.Pod{}
 	for _, o := range items {
 		if p, ok := o.(*corev1.Pod); ok {
+			slim(p)
 			seen[key(p)] = p
 		}
 	}
@@ -99,6 +100,7 @@ func (s *Shared) onEvent(ev watch.Event) {
 	if !ok {
 		return
 	}
+	slim(p)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := key(p)
@@ -212,5 +214,10 @@ func (s *Shared) debug(format string, args ...any) {
 		s.debugf(format, args...)
 	}
 }
+
+// slim drops what no member reads from a pod the watch keeps: its
+// managedFields (who set which field, often the largest part of a pod's
+// metadata). A watch of 200 pods keeps 200 of them for the whole follow.
+func slim(p *corev1.Pod) { p.ManagedFields = nil }
 
 func key(p *corev1.Pod) string { return p.Namespace + "/" + p.Name }

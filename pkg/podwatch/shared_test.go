@@ -150,3 +150,41 @@ func TestSharedChangesSignalsAJobsPods(t *testing.T) {
 	default:
 	}
 }
+
+// TestSharedKeepsNoManagedFields: the watch keeps every pod for the whole
+// follow, so it keeps them without managedFields, listed or watched.
+func TestSharedKeepsNoManagedFields(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	mf := []metav1.ManagedFieldsEntry{{Manager: "kubelet", Operation: metav1.ManagedFieldsOperationUpdate,
+		FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:phase":{}}}`)}}}
+	c := fake.NewClientset()
+	listed := peonPod("listed", "job-a")
+	listed.ManagedFields = mf
+	if _, err := c.CoreV1().Pods("druid").Create(ctx, listed, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s := StartShared(ctx, kubetest.Wrap(c), "druid", "druid.k8s.peons=true", Options{})
+	defer s.Stop()
+	<-s.Synced()
+	for len(c.Actions()) < 2 { // the watch is open
+		time.Sleep(time.Millisecond)
+	}
+	watched := peonPod("watched", "job-b")
+	watched.ManagedFields = mf
+	changes, stop := s.Changes("druid", "job-name", "job-b")
+	defer stop()
+	if _, err := c.CoreV1().Pods("druid").Create(ctx, watched, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	<-changes
+	for _, job := range []string{"job-a", "job-b"} {
+		got := s.Pods("druid", "job-name", job)
+		if len(got) != 1 {
+			t.Fatalf("pods of %s = %v", job, got)
+		}
+		if got[0].ManagedFields != nil {
+			t.Fatalf("the pod of %s is kept with its managedFields", job)
+		}
+	}
+}

@@ -129,7 +129,9 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 			}
 			g.relisted(items)
 			for _, o := range items {
-				g.add(mctx, o.(*batchv1.Job))
+				job := o.(*batchv1.Job)
+				job.ManagedFields = nil // never read; each member keeps its Job
+				g.add(mctx, job)
 			}
 			g.signal()
 		},
@@ -140,6 +142,7 @@ func (g *multi) run(ctx context.Context) (*GroupResult, error) {
 			case ev.Type == watch.Deleted:
 				g.jobChanged(job, true)
 			default:
+				job.ManagedFields = nil
 				g.add(mctx, job)
 			}
 		},
