@@ -30,6 +30,7 @@ import (
 type p6Options struct {
 	p6Runs, p6KB int
 	p6Sizes      string // comma-separated task counts
+	p6NoStern    bool   // development: the plugin alone
 }
 
 // p6TaskCounts are the sizes of -p6-tasks.
@@ -50,6 +51,7 @@ func registerP6Flags(o *p6Options) {
 	flag.IntVar(&o.p6Runs, "p6-runs", 3, "runs of each command for P6 at each size (each run follows new RUNNING tasks)")
 	flag.StringVar(&o.p6Sizes, "p6-tasks", "50,200", "comma-separated counts of RUNNING tasks of one datasource that P6 follows")
 	flag.IntVar(&o.p6KB, "p6-kb", 2000, "log of each P6 task in kB (10³ bytes) of printed text")
+	flag.BoolVar(&o.p6NoStern, "p6-no-stern", false, "measure the plugin alone (development, with -only: the ratios to stern are then missing)")
 }
 
 const (
@@ -106,7 +108,9 @@ func (b *bench) p6Size(n int, logs p6Logs) {
 	} else {
 		r.order = append(r.order, toolPlugin)
 	}
-	r.order = append(r.order, toolStern)
+	if !o.p6NoStern {
+		r.order = append(r.order, toolStern)
+	}
 	seq := 0
 	for round := -1; round < o.p6Runs && b.ctx.Err() == nil; round++ { // round -1: warm-up, discarded
 		for _, tool := range r.order {
