@@ -148,7 +148,7 @@ func New(open Opener, out io.Writer, opts Options) *Follower {
 	if opts.ReadBuffer <= 0 {
 		opts.ReadBuffer = defaultReadBuffer
 	}
-	return &Follower{opts: opts, open: open, out: newLineWriter(out, opts.Prefix), buf: make([]byte, opts.ReadBuffer),
+	return &Follower{opts: opts, open: open, out: newLineWriter(out, opts.Prefix, opts.ReadBuffer), buf: make([]byte, opts.ReadBuffer),
 		pause: time.Sleep}
 }
 

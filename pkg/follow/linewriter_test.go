@@ -54,7 +54,7 @@ func TestLineWriterGivesItsBufferBackAndWritesWholeLines(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := tt.w
-			lw := newLineWriter(&w, tt.prefix)
+			lw := newLineWriter(&w, tt.prefix, 0)
 			for _, l := range tt.lines {
 				lw.line([]byte(l))
 			}
@@ -90,7 +90,7 @@ func TestManyIdleFollowersHoldNoOutputBuffers(t *testing.T) {
 	var out bytes.Buffer
 	ws := make([]*lineWriter, 200)
 	for i := range ws {
-		ws[i] = newLineWriter(&out, "[t] ")
+		ws[i] = newLineWriter(&out, "[t] ", 16<<10)
 		ws[i].line([]byte("a line\n"))
 		if err := ws[i].flush(); err != nil {
 			t.Fatal(err)

@@ -13,37 +13,56 @@ import (
 // group), and a line must never be cut by another's. A line longer than
 // the buffer goes out in one Write of its own.
 //
-// Its buffer is borrowed from outBufs while lines wait in it and given
+// Its buffer is borrowed from a pool while lines wait in it and given
 // back by the flush that empties it. A follower flushes after every read
 // of the stream, so a follower waiting on the network holds no output
 // buffer: a group of 200 followers shares a few buffers instead of owning
-// 200 (issue 22: 64 KB each was a third of a large group's memory).
+// 200 (issue 22: 64 KB each was a third of a large group's memory). Only
+// followers queued on a shared output that is slower than their streams
+// hold one each: one read's lines.
 type lineWriter struct {
 	out     io.Writer
-	buf     []byte // nil while nothing waits (outBufs holds it)
+	pool    *sync.Pool // of *[]byte of capacity size
+	size    int
+	buf     []byte // nil while nothing waits (pool holds it)
 	err     error  // the first write error; it sticks, as bufio.Writer's
 	prefix  []byte
 	scratch []byte
 }
 
-// outBufSize is the capacity of an output buffer.
-const outBufSize = 64 << 10
+// outBufSize is the capacity of an output buffer; a follower whose reads
+// are at most smallReadMax bytes takes one of smallOutBufSize, which holds
+// one such read's lines with their prefixes.
+const (
+	outBufSize      = 64 << 10
+	smallOutBufSize = 32 << 10
+	smallReadMax    = 16 << 10
+)
 
-// outBufs holds the output buffers of lineWriters that hold nothing.
-var outBufs = sync.Pool{New: func() any { b := make([]byte, 0, outBufSize); return &b }}
+// outBufs and smallOutBufs hold the output buffers of lineWriters that
+// hold nothing.
+var (
+	outBufs      = sync.Pool{New: func() any { b := make([]byte, 0, outBufSize); return &b }}
+	smallOutBufs = sync.Pool{New: func() any { b := make([]byte, 0, smallOutBufSize); return &b }}
+)
 
 // maxKeptScratch is the largest scratch buffer a flush keeps: a long line
 // or piece may grow it to MaxLine, which an idle follower should not hold.
 const maxKeptScratch = outBufSize
 
-func newLineWriter(out io.Writer, prefix string) *lineWriter {
-	return &lineWriter{out: out, prefix: []byte(prefix)}
+// newLineWriter returns a lineWriter of lines read readSize bytes at a
+// time at most (0: unknown).
+func newLineWriter(out io.Writer, prefix string, readSize int) *lineWriter {
+	if readSize > 0 && readSize <= smallReadMax {
+		return &lineWriter{out: out, pool: &smallOutBufs, size: smallOutBufSize, prefix: []byte(prefix)}
+	}
+	return &lineWriter{out: out, pool: &outBufs, size: outBufSize, prefix: []byte(prefix)}
 }
 
 // available is the room left in the buffer (a whole one when none is held).
 func (lw *lineWriter) available() int {
 	if lw.buf == nil {
-		return outBufSize
+		return lw.size
 	}
 	return cap(lw.buf) - len(lw.buf)
 }
@@ -62,13 +81,13 @@ func (lw *lineWriter) write(p []byte) {
 				return
 			}
 		}
-		if len(p) > outBufSize {
+		if len(p) > lw.size {
 			_, lw.err = lw.out.Write(p) // an empty buffer writes a large slice directly, in one call
 			return
 		}
 	}
 	if lw.buf == nil {
-		lw.buf = (*outBufs.Get().(*[]byte))[:0]
+		lw.buf = (*lw.pool.Get().(*[]byte))[:0]
 	}
 	lw.buf = append(lw.buf, p...)
 }
@@ -127,7 +146,7 @@ func (lw *lineWriter) flush() error {
 	}
 	if lw.err == nil && lw.buf != nil {
 		b := lw.buf[:0]
-		outBufs.Put(&b)
+		lw.pool.Put(&b)
 		lw.buf = nil
 	}
 	if cap(lw.scratch) > maxKeptScratch {
@@ -263,7 +282,7 @@ func appendJSONString(b, s []byte) []byte {
 // to out as JSON lines with j's fields; a line over MaxLine's default
 // comes in partial pieces.
 func CopyJSONLines(out io.Writer, r io.Reader, j *JSONLine) error {
-	lw := newLineWriter(out, "")
+	lw := newLineWriter(out, "", 0)
 	br := bufio.NewReaderSize(r, defaultMaxLine)
 	for {
 		line, err := br.ReadSlice('\n')

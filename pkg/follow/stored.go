@@ -182,7 +182,7 @@ func FindGap(r io.Reader, g Gap) (s Span, ok bool, err error) {
 // without a timestamp (j.Backfilled marks it). A line over MaxLine's
 // default goes out in pieces. It returns how many lines it copied.
 func CopyLines(out io.Writer, r io.Reader, max int64, prefix string, j *JSONLine) (int64, error) {
-	lw := newLineWriter(out, prefix)
+	lw := newLineWriter(out, prefix, 0)
 	br := bufio.NewReaderSize(r, defaultMaxLine)
 	var n int64
 	inLine := false

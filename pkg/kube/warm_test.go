@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/pem"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -111,5 +112,69 @@ func TestNoDialAheadThroughAProxy(t *testing.T) {
 	w.Warm() // must not dial: dial is nil and would panic
 	if w.direct || w.pending != nil {
 		t.Fatalf("dialled through a proxy: %+v", w)
+	}
+}
+
+// TestStreamsEndingTogetherKeepTheirConnections: every stream of a large
+// selection that ends at once leaves its connection for the task's next
+// read (the read that confirms the log was drained), instead of 25 being
+// kept and the rest dialled again.
+func TestStreamsEndingTogetherKeepTheirConnections(t *testing.T) {
+	const streams = 60
+	var conns sync.WaitGroup
+	var started sync.WaitGroup
+	var mu sync.Mutex
+	release := make(chan struct{})
+	var log connLog
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("2026-12-02T10:00:00.000000000Z line\n"))
+		w.(http.Flusher).Flush()
+		if r.URL.Query().Get("follow") == "true" {
+			mu.Lock()
+			r := release // this round's, taken before it can be replaced
+			mu.Unlock()
+			started.Done()
+			<-r // every stream is open at once
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			log.add("conn")
+		}
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	c, err := NewForConfig(&rest.Config{Host: srv.URL, QPS: 1000, Burst: 1000,
+		TLSClientConfig: rest.TLSClientConfig{CAData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(follow bool) {
+		defer conns.Done()
+		rc, err := c.Pods("druid").GetLogs("p", &corev1.PodLogOptions{Container: "main", Follow: follow}).Stream(context.Background())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer rc.Close()
+		if _, err := io.Copy(io.Discard, rc); err != nil {
+			t.Error(err)
+		}
+	}
+	for range 2 { // the streams, then the next read of each, all at once again
+		started.Add(streams)
+		conns.Add(streams)
+		for range streams {
+			go read(true)
+		}
+		started.Wait()
+		mu.Lock()
+		close(release)
+		release = make(chan struct{})
+		mu.Unlock()
+		conns.Wait()
+	}
+	if n := len(log.get()); n != streams {
+		t.Fatalf("%d streams then %d reads made %d connections, want %d: ended streams' connections were closed", streams, streams, n, streams)
 	}
 }
