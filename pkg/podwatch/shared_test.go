@@ -157,7 +157,7 @@ func TestSharedKeepsNoManagedFields(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	mf := []metav1.ManagedFieldsEntry{{Manager: "kubelet", Operation: metav1.ManagedFieldsOperationUpdate,
-		FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:phase":{}}}`)}}}
+		FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:phase":{}}}`)}}
 	c := fake.NewClientset()
 	listed := peonPod("listed", "job-a")
 	listed.ManagedFields = mf
